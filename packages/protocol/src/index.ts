@@ -4,3 +4,4 @@ export * from './device-id.js';
 export * from './signaling.js';
 export * from './discovery.js';
 export * from './channel.js';
+export * from './logger.js';
