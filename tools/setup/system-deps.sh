@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the LAN test rig (tools/lan) and the TUI tests need are present.
+# Idempotent: does nothing when everything is installed. Never fails the caller when it cannot
+# install (not root): rig tests then skip themselves with a one-line reason.
+set -euo pipefail
+
+# command -> Debian package that provides it
+declare -A PACKAGE_FOR=( [ip]=iproute2 [nft]=nftables [tmux]=tmux )
+
+missing=()
+for cmd in ip nft tmux; do
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    missing+=("${PACKAGE_FOR[$cmd]}")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "system-deps: missing Debian packages: ${missing[*]} (not root, cannot install); LAN rig tests will be skipped." >&2
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: missing packages: ${missing[*]} and no apt-get to install them; LAN rig tests will be skipped." >&2
+  exit 0
+fi
+
+echo "system-deps: installing ${missing[*]}" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
