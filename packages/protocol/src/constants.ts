@@ -17,6 +17,10 @@ export const SIGNAL_FRAME_HEADER_BYTES = 4;
 export const MAX_SIGNAL_FRAME_BYTES = 64 * 1024;
 /** Largest `data` string in a signaling message (leaves room for the envelope). */
 export const MAX_SIGNAL_DATA_LENGTH = 60 * 1024;
+/** Version of the signaling connection hello (`hello.v`). */
+export const SIGNAL_HELLO_VERSION = 1;
+/** Longest `hello.name` accepted on the wire, in characters; it is then cut like a TXT name. */
+export const MAX_SIGNAL_HELLO_NAME_LENGTH = 256;
 
 /** Longest device name carried in TXT `name` (DNS limits one TXT string to 255 bytes). */
 export const MAX_DEVICE_NAME_BYTES = 63;

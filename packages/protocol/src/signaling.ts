@@ -2,9 +2,11 @@ import { z } from 'zod';
 import {
   MAX_SIGNAL_DATA_LENGTH,
   MAX_SIGNAL_FRAME_BYTES,
+  MAX_SIGNAL_HELLO_NAME_LENGTH,
   SIGNAL_FRAME_HEADER_BYTES,
 } from './constants.js';
 import { DEVICE_ID_PATTERN } from './device-id.js';
+import { sanitizeDeviceName } from './discovery.js';
 import { ProtocolError, type Result, err, ok } from './errors.js';
 
 export const SIGNAL_KINDS = ['offer', 'answer', 'ice'] as const;
@@ -31,6 +33,27 @@ export const iceCandidateSchema = z.object({
 
 export type IceCandidate = z.infer<typeof iceCandidateSchema>;
 
+/**
+ * The first frame each side sends on a new signaling connection, wrapped on the wire as
+ * `{ "hello": { ... } }`. It names the device at the other end of the socket (so a peer dialled
+ * by address alone, without mDNS, can be told apart and the tie-break can run) and binds the
+ * connection to that one `peer_id`. `port` is the sender's listening signaling port (0: it
+ * accepts no connections); `v` the hello version. Unknown fields are ignored.
+ */
+export const signalHelloSchema = z.object({
+  peer_id: z.string().regex(DEVICE_ID_PATTERN, 'peer_id must be a device id'),
+  name: z.string().max(MAX_SIGNAL_HELLO_NAME_LENGTH),
+  port: z.number().int().min(0).max(65535),
+  v: z.number().int().min(1).max(999_999),
+});
+
+export type SignalHello = z.infer<typeof signalHelloSchema>;
+
+const signalHelloEnvelopeSchema = z.object({ hello: signalHelloSchema });
+
+/** One decoded signaling frame: a connection hello or a signaling message. */
+export type SignalFrame = { type: 'hello'; hello: SignalHello } | { type: 'message'; message: SignalMessage };
+
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ');
 }
@@ -43,6 +66,32 @@ export function validateSignalMessage(value: unknown): Result<SignalMessage> {
     );
   }
   return ok(parsed.data);
+}
+
+/** The name is sanitized as for TXT records: it is shown to users and must not carry control characters. */
+export function validateSignalHello(value: unknown): Result<SignalHello> {
+  const parsed = signalHelloSchema.safeParse(value);
+  if (!parsed.success) {
+    return err(new ProtocolError('ERR_SIGNAL_HELLO_INVALID', `Invalid signaling hello: ${describeIssues(parsed.error)}`));
+  }
+  return ok({ ...parsed.data, name: sanitizeDeviceName(parsed.data.name) });
+}
+
+/**
+ * Classifies a parsed frame body: an object with an own `hello` key is a hello (and must be a
+ * valid one), anything else must be a signaling message.
+ */
+export function validateSignalFrame(value: unknown): Result<SignalFrame> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, 'hello')) {
+    const envelope = signalHelloEnvelopeSchema.safeParse(value);
+    if (!envelope.success) {
+      return err(new ProtocolError('ERR_SIGNAL_HELLO_INVALID', `Invalid signaling hello: ${describeIssues(envelope.error)}`));
+    }
+    const hello = validateSignalHello(envelope.data.hello);
+    return hello.ok ? ok({ type: 'hello', hello: hello.value }) : hello;
+  }
+  const message = validateSignalMessage(value);
+  return message.ok ? ok({ type: 'message', message: message.value }) : message;
 }
 
 export function encodeIceCandidate(candidate: IceCandidate): string {
@@ -64,11 +113,23 @@ export function decodeIceCandidate(data: string): Result<IceCandidate> {
 
 /** Encodes one message as a frame: u32 big-endian body length, then the UTF-8 JSON body. */
 export function encodeSignalFrame(message: SignalMessage): Buffer {
-  const body = Buffer.from(JSON.stringify({ kind: message.kind, peer_id: message.peer_id, data: message.data }), 'utf8');
+  return frameBody(JSON.stringify({ kind: message.kind, peer_id: message.peer_id, data: message.data }), 'message');
+}
+
+/** Encodes a connection hello as a frame; the name is sanitized (as {@link validateSignalHello} would). */
+export function encodeSignalHelloFrame(hello: SignalHello): Buffer {
+  return frameBody(
+    JSON.stringify({ hello: { peer_id: hello.peer_id, name: sanitizeDeviceName(hello.name), port: hello.port, v: hello.v } }),
+    'hello',
+  );
+}
+
+function frameBody(json: string, what: string): Buffer {
+  const body = Buffer.from(json, 'utf8');
   if (body.length > MAX_SIGNAL_FRAME_BYTES) {
     throw new ProtocolError(
       'ERR_SIGNAL_FRAME_TOO_LARGE',
-      `Signaling message of ${body.length} bytes exceeds the ${MAX_SIGNAL_FRAME_BYTES}-byte limit.`,
+      `Signaling ${what} of ${body.length} bytes exceeds the ${MAX_SIGNAL_FRAME_BYTES}-byte limit.`,
     );
   }
   const frame = Buffer.allocUnsafe(SIGNAL_FRAME_HEADER_BYTES + body.length);
@@ -79,8 +140,19 @@ export function encodeSignalFrame(message: SignalMessage): Buffer {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes one frame body (without its length header). Never throws. */
+/** Decodes one frame body (without its length header) that must be a message, not a hello. Never throws. */
 export function decodeSignalBody(body: Uint8Array): Result<SignalMessage> {
+  const json = parseFrameBody(body);
+  return json.ok ? validateSignalMessage(json.value) : json;
+}
+
+/** Decodes one frame body (without its length header): a hello or a message. Never throws. */
+export function decodeSignalFrameBody(body: Uint8Array): Result<SignalFrame> {
+  const json = parseFrameBody(body);
+  return json.ok ? validateSignalFrame(json.value) : json;
+}
+
+function parseFrameBody(body: Uint8Array): Result<unknown> {
   if (body.length === 0) {
     return err(new ProtocolError('ERR_SIGNAL_FRAME_EMPTY', 'Empty signaling frame.'));
   }
@@ -99,7 +171,7 @@ export function decodeSignalBody(body: Uint8Array): Result<SignalMessage> {
   } catch {
     return err(new ProtocolError('ERR_SIGNAL_FRAME_NOT_JSON', 'Signaling frame is not JSON.'));
   }
-  return validateSignalMessage(json);
+  return ok(json);
 }
 
 function tooLarge(length: number): ProtocolError {
@@ -111,7 +183,8 @@ function tooLarge(length: number): ProtocolError {
 
 /**
  * Incremental decoder for the TCP byte stream. Feed it chunks as they arrive; it yields one
- * result per complete frame. A frame whose header announces more than the limit yields
+ * result per complete frame, a hello or a message (which one may come when is the connection's
+ * business, not the decoder's). A frame whose header announces more than the limit yields
  * `ERR_SIGNAL_FRAME_TOO_LARGE` at once, before any of its body is buffered, and the decoder
  * then refuses further input: the stream has lost its framing and the connection must close.
  * Other errors (bad JSON, bad schema) concern one frame only; the stream stays usable.
@@ -121,11 +194,11 @@ export class SignalFrameDecoder {
   private pendingBytes = 0;
   private broken = false;
 
-  push(chunk: Uint8Array): Result<SignalMessage>[] {
+  push(chunk: Uint8Array): Result<SignalFrame>[] {
     if (this.broken) return [];
     this.pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.pendingBytes += chunk.byteLength;
-    const results: Result<SignalMessage>[] = [];
+    const results: Result<SignalFrame>[] = [];
     for (;;) {
       if (this.pendingBytes < SIGNAL_FRAME_HEADER_BYTES) break;
       const head = this.peek(SIGNAL_FRAME_HEADER_BYTES);
@@ -139,7 +212,7 @@ export class SignalFrameDecoder {
       }
       if (this.pendingBytes < SIGNAL_FRAME_HEADER_BYTES + length) break;
       const frame = this.take(SIGNAL_FRAME_HEADER_BYTES + length);
-      results.push(decodeSignalBody(frame.subarray(SIGNAL_FRAME_HEADER_BYTES)));
+      results.push(decodeSignalFrameBody(frame.subarray(SIGNAL_FRAME_HEADER_BYTES)));
     }
     return results;
   }
