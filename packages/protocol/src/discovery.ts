@@ -99,7 +99,7 @@ export function parseInstanceName(name: string): Result<DeviceId> {
     : err(new ProtocolError('ERR_INSTANCE_NAME_INVALID', `"${name.slice(0, 100)}" is not a fileshare instance name.`));
 }
 
-/** Host name for the A records of a device: `fileshare-<first 12 hex of id>.local`. */
+/** Host name for the A records of a device: `fileshare-<device id>.local` (the full id, so a crafted id prefix cannot alias another device). */
 export function hostNameFor(id: DeviceId): string {
-  return `fileshare-${id.slice(0, 12)}.local`;
+  return `fileshare-${id}.local`;
 }
