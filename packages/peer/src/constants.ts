@@ -1,0 +1,35 @@
+/**
+ * Label of the data channel the initiator creates with every offer. It exists so that the offer
+ * has an `m=application` section (libdatachannel negotiates nothing without a channel or track),
+ * and its opening is what makes both sides `connected`. It is never handed to the transfer layer.
+ */
+export const CONTROL_CHANNEL_LABEL = 'fileshare-control';
+
+/** Protocol step 3: how long the initiator waits for an answer to one offer. */
+export const DEFAULT_ANSWER_TIMEOUT_MS = 10_000;
+
+/**
+ * Protocol step 3: pauses before the 2nd, 3rd and 4th offer. Offers go out at t = 0, 11, 23 and
+ * 37 s; the last timeout is at 47 s, then the peer is `not-connected`.
+ */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000];
+
+/** Protocol step 6: a remote candidate buffered before both descriptions are set lives this long. */
+export const DEFAULT_CANDIDATE_BUFFER_TTL_MS = 30_000;
+
+/**
+ * Not in the protocol text, which says nothing about an ICE/DTLS handshake that never ends: once
+ * both descriptions are set, the control channel must open within this time or the attempt
+ * fails (`ERR_CONNECT_TIMEOUT`). On a LAN it opens in well under a second.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+/** At most this many remote candidates are buffered per peer; beyond it the oldest is dropped. */
+export const MAX_BUFFERED_CANDIDATES = 64;
+
+/**
+ * After closing a connection we keep its JS objects referenced until the native side reports
+ * every channel and the connection closed (a collected wrapper can be closed mid-flight), but no
+ * longer than this.
+ */
+export const NATIVE_CLOSE_WAIT_MS = 2_000;

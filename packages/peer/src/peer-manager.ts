@@ -1,0 +1,759 @@
+import {
+  type DataChannelProvider,
+  type IceCandidate,
+  type Logger,
+  type SignalKind,
+  type SignalMessage,
+  decodeIceCandidate,
+  encodeIceCandidate,
+  isDeviceId,
+  isInitiator,
+  silentLogger,
+} from '@fileshare/protocol';
+import { CandidateBuffer } from './candidate-buffer.js';
+import { ChannelSource, type PeerChannel } from './channel.js';
+import {
+  CONTROL_CHANNEL_LABEL,
+  DEFAULT_ANSWER_TIMEOUT_MS,
+  DEFAULT_CANDIDATE_BUFFER_TTL_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_RETRY_DELAYS_MS,
+  MAX_BUFFERED_CANDIDATES,
+  NATIVE_CLOSE_WAIT_MS,
+} from './constants.js';
+import type { RtcChannel, RtcConnection, RtcDriver } from './driver.js';
+import { SafeEmitter } from './emitter.js';
+import { PeerError, type PeerErrorCode, describeError } from './errors.js';
+import { createNodeDataChannelDriver } from './node-datachannel-driver.js';
+import { hasDataChannelSection } from './sdp.js';
+
+/**
+ * The protocol's connection states. `initiated`: we sent an offer and wait (including the pauses
+ * between retries). `initiating`: we answered an offer and wait for the channel. `connected`: the
+ * control channel is open. `not-connected`: the last attempt failed or the connection ended.
+ */
+export type PeerState = 'initiated' | 'initiating' | 'connected' | 'not-connected';
+
+export interface PeerTiming {
+  /** Wait for an answer to one offer. Default 10000. */
+  answerTimeoutMs: number;
+  /** Pauses before each further offer; their count is the number of retries. Default [1000, 2000, 4000]. */
+  retryDelaysMs: readonly number[];
+  /** Lifetime of a remote candidate buffered before both descriptions are set. Default 30000. */
+  candidateBufferTtlMs: number;
+  /** Both descriptions set, control channel still not open: give up. Default 30000. */
+  connectTimeoutMs: number;
+}
+
+export interface PeerManagerInit {
+  /** Our device id. */
+  localId: string;
+  /**
+   * Sends a signaling message to a peer (core routes it through the TCP signaling layer). Calls
+   * for one peer must be delivered in call order. May reject; a rejection counts as a lost
+   * message, which the answer timeout and retries cover.
+   */
+  sendSignal: (peerId: string, message: SignalMessage) => Promise<void>;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Default: see {@link PeerTiming}. */
+  timing?: Partial<PeerTiming>;
+  /** SCTP MTU (node-datachannel `mtu`). Default: libdatachannel's (1200-byte packets). Up to ~4000 works on a 9000-byte link. */
+  sctpMtu?: number;
+  /** Gather candidates on this local address only (libjuice `bindAddress`). Default: every interface. */
+  bindAddress?: string;
+  /** Share one UDP port between all connections. Default false. */
+  enableIceUdpMux?: boolean;
+  /** Local UDP port range for ICE. Default: any port. */
+  portRange?: { begin: number; end: number };
+  /** The WebRTC implementation; unit tests inject a fake. Default: node-datachannel. */
+  driver?: RtcDriver;
+}
+
+export interface PeerStateEvent {
+  peerId: string;
+  state: PeerState;
+  /** Why the peer went `not-connected`, as a sentence. */
+  reason?: string;
+  code?: PeerErrorCode;
+  error?: PeerError;
+}
+
+export interface PeerConnectedEvent {
+  peerId: string;
+  channels: DataChannelProvider;
+}
+
+export interface PeerDisconnectedEvent {
+  peerId: string;
+  reason?: string;
+  code?: PeerErrorCode;
+}
+
+export interface SignalIgnoredEvent {
+  peerId: string;
+  kind: string;
+  reason: string;
+  code?: PeerErrorCode;
+}
+
+/** An offer went out: `attempt` counts from 1 to `attempts` (1 + the number of retries). */
+export interface OfferSentEvent {
+  peerId: string;
+  attempt: number;
+  attempts: number;
+}
+
+export interface PeerManagerEvents {
+  state: PeerStateEvent;
+  connected: PeerConnectedEvent;
+  /** A connected peer's connection went away (it failed, closed, was replaced, or the peer left). */
+  disconnected: PeerDisconnectedEvent;
+  /** A signaling message was dropped (offer from a higher id, answer nobody waits for, bad SDP...). */
+  'signal-ignored': SignalIgnoredEvent;
+  /** We sent an offer (one per attempt of a round: 1 to 4). */
+  'offer-sent': OfferSentEvent;
+}
+
+export interface PeerManager {
+  /**
+   * Discovery (or a manual add) says this peer exists or announced again. If our id is lower and
+   * the peer has no attempt running and is not connected, we send an offer. If our id is higher we
+   * wait for its offer (no state change).
+   */
+  peerSeen(peerId: string): void;
+  /** A signaling message from `message.peer_id`. Never throws. */
+  handleSignal(message: SignalMessage): void;
+  /** The peer left (goodbye, expiry): closes its connection and forgets it. */
+  peerGone(peerId: string): void;
+  state(peerId: string): PeerState | undefined;
+  /** The open connection's channel source, while `connected`. */
+  channels(peerId: string): DataChannelProvider | undefined;
+  /** Every peer this manager tracks, with its state. */
+  peers(): { peerId: string; state: PeerState }[];
+  on<K extends keyof PeerManagerEvents>(event: K, listener: (event: PeerManagerEvents[K]) => void): this;
+  off<K extends keyof PeerManagerEvents>(event: K, listener: (event: PeerManagerEvents[K]) => void): this;
+  /** Idempotent: closes every connection and channel, clears every timer, resolves once the native side let go. */
+  close(): Promise<void>;
+}
+
+export function createPeerManager(init: PeerManagerInit): PeerManager {
+  return new DefaultPeerManager(init);
+}
+
+type Role = 'initiator' | 'responder';
+type Timer = ReturnType<typeof setTimeout>;
+
+/** One RTCPeerConnection and everything hanging on it. A retry or a new offer makes a new one. */
+interface Attempt {
+  readonly peerId: string;
+  readonly role: Role;
+  conn: RtcConnection;
+  source: ChannelSource;
+  control: PeerChannel | undefined;
+  /** The offer SDP we answered (responder), to recognise a duplicate delivery. */
+  remoteOffer: string | undefined;
+  /** `a=mid` of our description, for the end-of-candidates message. */
+  mid: string;
+  localSet: boolean;
+  remoteSet: boolean;
+  /** Our candidates may go out (initiator: answer received; responder: first remote candidate received). */
+  sendingCandidates: boolean;
+  heldCandidates: IceCandidate[];
+  gatheringComplete: boolean;
+  endOfCandidatesSent: boolean;
+  remoteBuffer: CandidateBuffer;
+  connected: boolean;
+  closed: boolean;
+  connectTimer: Timer | undefined;
+  nativeClosed: boolean;
+  channelsReleased: boolean;
+  releaseTimer: Timer | undefined;
+  released: Promise<void>;
+  markReleased: () => void;
+}
+
+interface PeerEntry {
+  readonly peerId: string;
+  readonly role: Role;
+  state: PeerState | undefined;
+  attempt: Attempt | undefined;
+  /** Offers sent in the current round (initiator). */
+  offers: number;
+  /** Answer timeout or the pause before the next offer. */
+  timer: Timer | undefined;
+}
+
+class DefaultPeerManager implements PeerManager {
+  private readonly localId: string;
+  private readonly sendSignal: PeerManagerInit['sendSignal'];
+  private readonly logger: Logger;
+  private readonly timing: PeerTiming;
+  private readonly driver: RtcDriver;
+  private readonly init: PeerManagerInit;
+  private readonly emitter: SafeEmitter<PeerManagerEvents>;
+  private readonly entries = new Map<string, PeerEntry>();
+  /** Candidates from a lower-id peer that arrived before its offer (signaling may reorder across connections). */
+  private readonly early = new Map<string, CandidateBuffer>();
+  /** Closed attempts whose native objects have not reported closed yet; holding them keeps them alive. */
+  private readonly closing = new Set<Attempt>();
+  private closed = false;
+  private closePromise: Promise<void> | undefined;
+
+  constructor(init: PeerManagerInit) {
+    if (!isDeviceId(init.localId)) {
+      throw new TypeError('localId must be a device id (32 lowercase hexadecimal characters).');
+    }
+    this.init = init;
+    this.localId = init.localId;
+    this.sendSignal = init.sendSignal;
+    this.logger = init.logger ?? silentLogger;
+    this.timing = {
+      answerTimeoutMs: init.timing?.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+      retryDelaysMs: [...(init.timing?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)],
+      candidateBufferTtlMs: init.timing?.candidateBufferTtlMs ?? DEFAULT_CANDIDATE_BUFFER_TTL_MS,
+      connectTimeoutMs: init.timing?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    };
+    this.driver = init.driver ?? createNodeDataChannelDriver();
+    this.emitter = new SafeEmitter(this.logger);
+  }
+
+  // ---- public API -------------------------------------------------------------------------
+
+  peerSeen(peerId: string): void {
+    if (this.closed) return;
+    if (!isDeviceId(peerId) || peerId === this.localId) {
+      this.logger.warn('peerSeen with an invalid or our own device id', { peerId });
+      return;
+    }
+    if (!isInitiator(this.localId, peerId)) return; // its id is lower: it sends the offer
+    const existing = this.entries.get(peerId);
+    if (existing && existing.state !== 'not-connected') return; // attempt running or connected
+    const entry = existing ?? this.addEntry(peerId, 'initiator');
+    entry.offers = 0;
+    this.sendOffer(entry);
+  }
+
+  handleSignal(message: SignalMessage): void {
+    if (this.closed) return;
+    const peerId = message.peer_id;
+    if (!isDeviceId(peerId) || peerId === this.localId) {
+      this.ignored(peerId, message.kind, 'The message carries an invalid device id or our own.');
+      return;
+    }
+    try {
+      switch (message.kind) {
+        case 'offer':
+          this.handleOffer(peerId, message.data);
+          break;
+        case 'answer':
+          this.handleAnswer(peerId, message.data);
+          break;
+        case 'ice':
+          this.handleIce(peerId, message.data);
+          break;
+        default:
+          this.ignored(peerId, String((message as { kind: unknown }).kind), 'Unknown message kind.');
+      }
+    } catch (error) {
+      // Defensive: a bug here must not take the signaling layer down with it.
+      this.logger.error('handling a signaling message failed', { peerId, kind: message.kind, error: describeError(error) });
+    }
+  }
+
+  peerGone(peerId: string): void {
+    this.early.get(peerId)?.clear();
+    this.early.delete(peerId);
+    const entry = this.entries.get(peerId);
+    if (!entry) return;
+    const wasConnected = entry.attempt?.connected ?? false;
+    this.dropAttempt(entry, new PeerError('ERR_CONNECTION_CLOSED', `Peer ${peerId} left.`));
+    this.entries.delete(peerId);
+    if (wasConnected && !this.closed) {
+      this.emitter.emit('disconnected', { peerId, reason: `Peer ${peerId} left.`, code: 'ERR_CONNECTION_CLOSED' });
+    }
+  }
+
+  state(peerId: string): PeerState | undefined {
+    return this.entries.get(peerId)?.state;
+  }
+
+  channels(peerId: string): DataChannelProvider | undefined {
+    const attempt = this.entries.get(peerId)?.attempt;
+    return attempt?.connected ? attempt.source : undefined;
+  }
+
+  peers(): { peerId: string; state: PeerState }[] {
+    const out: { peerId: string; state: PeerState }[] = [];
+    for (const entry of this.entries.values()) if (entry.state) out.push({ peerId: entry.peerId, state: entry.state });
+    return out;
+  }
+
+  on<K extends keyof PeerManagerEvents>(event: K, listener: (event: PeerManagerEvents[K]) => void): this {
+    if (!this.closed) this.emitter.on(event, listener);
+    return this;
+  }
+
+  off<K extends keyof PeerManagerEvents>(event: K, listener: (event: PeerManagerEvents[K]) => void): this {
+    this.emitter.off(event, listener);
+    return this;
+  }
+
+  close(): Promise<void> {
+    if (this.closePromise) return this.closePromise;
+    this.closed = true;
+    this.emitter.clear();
+    const reason = new PeerError('ERR_PEER_MANAGER_CLOSED', 'The peer manager was closed.');
+    for (const entry of this.entries.values()) this.dropAttempt(entry, reason);
+    this.entries.clear();
+    for (const buffer of this.early.values()) buffer.clear();
+    this.early.clear();
+    this.closePromise = Promise.all([...this.closing].map((a) => a.released)).then(() => undefined);
+    return this.closePromise;
+  }
+
+  // ---- initiator --------------------------------------------------------------------------
+
+  private sendOffer(entry: PeerEntry): void {
+    this.dropAttempt(entry);
+    entry.offers += 1;
+    let attempt: Attempt;
+    try {
+      attempt = this.createAttempt(entry.peerId, 'initiator');
+    } catch (error) {
+      this.setState(entry, 'not-connected', this.error('ERR_CREATE_OFFER', `Could not create a connection to peer ${entry.peerId}`, error));
+      return;
+    }
+    entry.attempt = attempt;
+    let sdp: string;
+    try {
+      const offer = attempt.conn.createOffer(CONTROL_CHANNEL_LABEL);
+      sdp = offer.sdp;
+      attempt.mid = midOf(sdp);
+      attempt.control = this.adoptControl(attempt, offer.control);
+    } catch (error) {
+      this.fail(entry, attempt, this.error('ERR_CREATE_OFFER', `Could not create an offer for peer ${entry.peerId}`, error));
+      return;
+    }
+    attempt.localSet = true;
+    this.setState(entry, 'initiated');
+    const attempts = 1 + this.timing.retryDelaysMs.length;
+    this.logger.debug('sending offer', { peerId: entry.peerId, attempt: entry.offers, attempts });
+    this.emitter.emit('offer-sent', { peerId: entry.peerId, attempt: entry.offers, attempts });
+    this.send(entry.peerId, 'offer', sdp);
+    entry.timer = setTimeout(() => this.answerTimedOut(entry, attempt), this.timing.answerTimeoutMs);
+  }
+
+  private answerTimedOut(entry: PeerEntry, attempt: Attempt): void {
+    if (entry.attempt !== attempt || attempt.remoteSet) return;
+    entry.timer = undefined;
+    // The next offer gets a fresh connection; a late answer to this one is then ignored.
+    this.dropAttempt(entry, new PeerError('ERR_ANSWER_TIMEOUT', 'No answer in time; the offer is withdrawn.'));
+    const delay = this.timing.retryDelaysMs[entry.offers - 1];
+    if (delay !== undefined) {
+      this.logger.info('no answer, offering again', { peerId: entry.peerId, offers: entry.offers, delayMs: delay });
+      entry.timer = setTimeout(() => {
+        entry.timer = undefined;
+        this.sendOffer(entry);
+      }, delay);
+      return;
+    }
+    const error = new PeerError(
+      'ERR_ANSWER_TIMEOUT',
+      `Peer ${entry.peerId} did not answer any of ${entry.offers} offers.`,
+    );
+    this.logger.warn(error.message, { peerId: entry.peerId, code: error.code });
+    this.setState(entry, 'not-connected', error);
+  }
+
+  private handleAnswer(peerId: string, sdp: string): void {
+    if (!isInitiator(this.localId, peerId)) {
+      this.ignored(peerId, 'answer', 'An answer from a peer with a lower id: it offers to us, we never offer to it.');
+      return;
+    }
+    const entry = this.entries.get(peerId);
+    const attempt = entry?.attempt;
+    if (!entry || !attempt || attempt.remoteSet) {
+      this.ignored(peerId, 'answer', 'No offer to this peer is waiting for an answer (late or duplicate answer).');
+      return;
+    }
+    try {
+      attempt.conn.acceptAnswer(sdp);
+    } catch (error) {
+      // Keep waiting: the answer timeout and retries still apply.
+      const e = this.error('ERR_SET_REMOTE_DESCRIPTION', `Invalid answer from peer ${peerId}`, error);
+      this.ignored(peerId, 'answer', e.message, e.code);
+      return;
+    }
+    attempt.remoteSet = true;
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    this.startConnectTimer(entry, attempt);
+    this.flushRemoteCandidates(attempt);
+    this.startSendingCandidates(attempt);
+  }
+
+  // ---- responder --------------------------------------------------------------------------
+
+  private handleOffer(peerId: string, sdp: string): void {
+    if (!isInitiator(peerId, this.localId)) {
+      this.ignored(peerId, 'offer', 'An offer from a peer with a higher id: the lower id initiates, so we offer to it.');
+      return;
+    }
+    const entry = this.entries.get(peerId);
+    if (entry?.attempt && entry.attempt.remoteOffer === sdp) {
+      this.ignored(peerId, 'offer', 'The same offer again (already answered).');
+      return;
+    }
+    if (!hasDataChannelSection(sdp)) {
+      this.ignored(peerId, 'offer', `Invalid offer from peer ${peerId}: no data channel section.`, 'ERR_SET_REMOTE_DESCRIPTION');
+      return;
+    }
+    let attempt: Attempt;
+    try {
+      attempt = this.createAttempt(peerId, 'responder');
+    } catch (error) {
+      const e = this.error('ERR_SET_REMOTE_DESCRIPTION', `Could not create a connection for the offer of peer ${peerId}`, error);
+      this.ignored(peerId, 'offer', e.message, e.code);
+      return;
+    }
+    let answer: string;
+    try {
+      answer = attempt.conn.acceptOffer(sdp);
+    } catch (error) {
+      const e = this.error('ERR_SET_REMOTE_DESCRIPTION', `Invalid offer from peer ${peerId}`, error);
+      this.closeAttempt(attempt, e);
+      // An existing connection stays as it is: a broken offer replaces nothing.
+      this.ignored(peerId, 'offer', e.message, e.code);
+      return;
+    }
+    attempt.remoteOffer = sdp;
+    attempt.mid = midOf(answer);
+    attempt.localSet = true;
+    attempt.remoteSet = true;
+    const target = entry ?? this.addEntry(peerId, 'responder');
+    if (target.attempt) {
+      // The initiator restarted or retried: its new offer replaces the old connection.
+      const wasConnected = target.attempt.connected;
+      const reason = new PeerError('ERR_CONNECTION_CLOSED', `Peer ${peerId} sent a new offer; the old connection was replaced.`);
+      this.dropAttempt(target, reason);
+      if (wasConnected) this.emitter.emit('disconnected', { peerId, reason: reason.message, code: reason.code });
+    }
+    target.attempt = attempt;
+    this.setState(target, 'initiating');
+    this.send(peerId, 'answer', answer);
+    this.startConnectTimer(target, attempt);
+    const early = this.early.get(peerId);
+    if (early) {
+      this.early.delete(peerId);
+      for (const candidate of early.drain()) this.receiveCandidate(attempt, candidate);
+    }
+  }
+
+  // ---- ICE --------------------------------------------------------------------------------
+
+  private handleIce(peerId: string, data: string): void {
+    const decoded = decodeIceCandidate(data);
+    if (!decoded.ok) {
+      this.ignored(peerId, 'ice', `Invalid ICE data from peer ${peerId}: ${decoded.error.message}`, 'ERR_ADD_ICE_CANDIDATE');
+      return;
+    }
+    const attempt = this.entries.get(peerId)?.attempt;
+    if (attempt) {
+      this.receiveCandidate(attempt, decoded.value);
+      return;
+    }
+    if (isInitiator(peerId, this.localId)) {
+      // From a peer that offers to us, ahead of its offer: keep it for the offer.
+      let buffer = this.early.get(peerId);
+      if (!buffer) {
+        buffer = new CandidateBuffer(this.timing.candidateBufferTtlMs, MAX_BUFFERED_CANDIDATES, (why) => {
+          this.logger.warn('dropped a buffered ICE candidate', { peerId, why });
+          if (buffer?.size === 0 && this.early.get(peerId) === buffer) this.early.delete(peerId);
+        });
+        this.early.set(peerId, buffer);
+      }
+      buffer.push(decoded.value);
+      return;
+    }
+    this.ignored(peerId, 'ice', `No connection attempt with peer ${peerId} (late candidate).`);
+  }
+
+  private receiveCandidate(attempt: Attempt, candidate: IceCandidate): void {
+    if (attempt.localSet && attempt.remoteSet) this.applyCandidate(attempt, candidate);
+    else attempt.remoteBuffer.push(candidate);
+    // Protocol step 6: the responder sends its own candidates once the initiator's first arrived.
+    if (attempt.role === 'responder') this.startSendingCandidates(attempt);
+  }
+
+  private applyCandidate(attempt: Attempt, candidate: IceCandidate): void {
+    // An empty candidate is the end-of-candidates marker; libdatachannel needs no call for it.
+    if (candidate.candidate === '') return;
+    try {
+      attempt.conn.addRemoteCandidate(candidate);
+    } catch (error) {
+      const e = this.error('ERR_ADD_ICE_CANDIDATE', `Could not apply an ICE candidate of peer ${attempt.peerId}`, error);
+      this.ignored(attempt.peerId, 'ice', e.message, e.code);
+    }
+  }
+
+  private flushRemoteCandidates(attempt: Attempt): void {
+    for (const candidate of attempt.remoteBuffer.drain()) this.applyCandidate(attempt, candidate);
+  }
+
+  private startSendingCandidates(attempt: Attempt): void {
+    if (attempt.sendingCandidates || attempt.closed) return;
+    attempt.sendingCandidates = true;
+    const held = attempt.heldCandidates;
+    attempt.heldCandidates = [];
+    for (const candidate of held) this.send(attempt.peerId, 'ice', encodeIceCandidate(candidate));
+    if (attempt.gatheringComplete) this.sendEndOfCandidates(attempt);
+  }
+
+  private localCandidate(attempt: Attempt, candidate: IceCandidate): void {
+    if (attempt.closed) return;
+    if (attempt.sendingCandidates) this.send(attempt.peerId, 'ice', encodeIceCandidate(candidate));
+    else attempt.heldCandidates.push(candidate);
+  }
+
+  private localGatheringComplete(attempt: Attempt): void {
+    if (attempt.closed) return;
+    attempt.gatheringComplete = true;
+    if (attempt.sendingCandidates) this.sendEndOfCandidates(attempt);
+  }
+
+  /**
+   * `{"candidate":"","sdpMid":<mid>}` after the last candidate. It is what lets the responder
+   * start sending when the initiator gathered no candidate at all (otherwise nothing would ever
+   * trigger step 6), and it is WebRTC's own end-of-candidates form.
+   */
+  private sendEndOfCandidates(attempt: Attempt): void {
+    if (attempt.endOfCandidatesSent) return;
+    attempt.endOfCandidatesSent = true;
+    this.send(attempt.peerId, 'ice', encodeIceCandidate({ candidate: '', sdpMid: attempt.mid }));
+  }
+
+  // ---- connection life cycle --------------------------------------------------------------
+
+  private createAttempt(peerId: string, role: Role): Attempt {
+    let markReleased!: () => void;
+    const released = new Promise<void>((resolve) => {
+      markReleased = resolve;
+    });
+    const attempt = {
+      peerId,
+      role,
+      control: undefined,
+      remoteOffer: undefined,
+      mid: '0',
+      localSet: false,
+      remoteSet: false,
+      sendingCandidates: false,
+      heldCandidates: [],
+      gatheringComplete: false,
+      endOfCandidatesSent: false,
+      remoteBuffer: new CandidateBuffer(this.timing.candidateBufferTtlMs, MAX_BUFFERED_CANDIDATES, (why) =>
+        this.logger.warn('dropped a buffered ICE candidate', { peerId, why }),
+      ),
+      connected: false,
+      closed: false,
+      connectTimer: undefined,
+      nativeClosed: false,
+      channelsReleased: false,
+      releaseTimer: undefined,
+      released,
+      markReleased,
+    } as Omit<Attempt, 'conn' | 'source'> as Attempt;
+    const { sctpMtu, bindAddress, enableIceUdpMux, portRange } = this.init;
+    attempt.conn = this.driver.createConnection(
+      {
+        name: `${this.localId.slice(0, 8)}-${peerId.slice(0, 8)}`,
+        mtu: sctpMtu,
+        bindAddress,
+        enableIceUdpMux,
+        portRangeBegin: portRange?.begin,
+        portRangeEnd: portRange?.end,
+      },
+      {
+        localCandidate: (candidate) => this.localCandidate(attempt, candidate),
+        gatheringComplete: () => this.localGatheringComplete(attempt),
+        stateChange: (kind, state) => this.nativeStateChange(attempt, kind, state),
+        dataChannel: (channel) => this.remoteChannel(attempt, channel),
+      },
+    );
+    attempt.source = new ChannelSource(attempt.conn, peerId, this.logger);
+    return attempt;
+  }
+
+  private adoptControl(attempt: Attempt, raw: RtcChannel): PeerChannel {
+    const control = attempt.source.adopt(raw, () => this.controlOpened(attempt));
+    control.onClose(() => {
+      const entry = this.current(attempt);
+      if (entry) this.fail(entry, attempt, new PeerError('ERR_CONNECTION_CLOSED', `The connection to peer ${attempt.peerId} closed.`));
+    });
+    return control;
+  }
+
+  private remoteChannel(attempt: Attempt, raw: RtcChannel): void {
+    if (attempt.closed) {
+      attempt.source.adopt(raw, () => undefined).close();
+      return;
+    }
+    if (raw.label === CONTROL_CHANNEL_LABEL) {
+      if (attempt.role === 'responder' && !attempt.control) {
+        attempt.control = this.adoptControl(attempt, raw);
+      } else {
+        this.logger.warn('closing an unexpected control channel', { peerId: attempt.peerId });
+        attempt.source.adopt(raw, () => undefined).close();
+      }
+      return;
+    }
+    attempt.source.adopt(raw, (channel) => attempt.source.acceptRemote(channel));
+  }
+
+  private controlOpened(attempt: Attempt): void {
+    const entry = this.current(attempt);
+    if (!entry || attempt.connected) return;
+    attempt.connected = true;
+    clearTimeout(attempt.connectTimer);
+    attempt.connectTimer = undefined;
+    attempt.source.markUsable();
+    this.setState(entry, 'connected');
+    this.emitter.emit('connected', { peerId: entry.peerId, channels: attempt.source });
+  }
+
+  private nativeStateChange(attempt: Attempt, kind: 'connection' | 'ice', state: string): void {
+    if (kind === 'connection' && state === 'closed') {
+      attempt.nativeClosed = true;
+      this.checkReleased(attempt);
+    }
+    const entry = this.current(attempt);
+    if (!entry) return;
+    this.logger.debug('connection state', { peerId: attempt.peerId, kind, state });
+    let error: PeerError | undefined;
+    if (state === 'failed') {
+      error = new PeerError('ERR_ICE_FAILED', `The connection to peer ${attempt.peerId} failed (${kind} state failed).`);
+    } else if (state === 'disconnected') {
+      error = new PeerError('ERR_ICE_DISCONNECTED', `The connection to peer ${attempt.peerId} was lost (${kind} state disconnected).`);
+    } else if (state === 'closed') {
+      error = new PeerError('ERR_CONNECTION_CLOSED', `The connection to peer ${attempt.peerId} closed.`);
+    }
+    if (error) this.fail(entry, attempt, error);
+  }
+
+  private startConnectTimer(entry: PeerEntry, attempt: Attempt): void {
+    clearTimeout(attempt.connectTimer);
+    attempt.connectTimer = setTimeout(() => {
+      attempt.connectTimer = undefined;
+      if (this.current(attempt) !== entry || attempt.connected) return;
+      this.fail(
+        entry,
+        attempt,
+        new PeerError('ERR_CONNECT_TIMEOUT', `The connection to peer ${entry.peerId} did not open within ${this.timing.connectTimeoutMs} ms.`),
+      );
+    }, this.timing.connectTimeoutMs);
+  }
+
+  /** Protocol step 7: the attempt is over; the peer is `not-connected` until seen (or offered) again. */
+  private fail(entry: PeerEntry, attempt: Attempt, error: PeerError): void {
+    if (entry.attempt !== attempt || attempt.closed) return;
+    const wasConnected = attempt.connected;
+    this.dropAttempt(entry, error);
+    this.logger.info('peer not connected', { peerId: entry.peerId, code: error.code, reason: error.message });
+    if (wasConnected) this.emitter.emit('disconnected', { peerId: entry.peerId, reason: error.message, code: error.code });
+    this.setState(entry, 'not-connected', error);
+  }
+
+  /** Clears the entry's timer and closes its attempt, if any. */
+  private dropAttempt(entry: PeerEntry, reason?: PeerError): void {
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    const attempt = entry.attempt;
+    entry.attempt = undefined;
+    if (attempt) {
+      this.closeAttempt(attempt, reason ?? new PeerError('ERR_CONNECTION_CLOSED', `The connection to peer ${entry.peerId} was closed.`));
+    }
+  }
+
+  private closeAttempt(attempt: Attempt, reason: PeerError): void {
+    if (attempt.closed) return;
+    attempt.closed = true;
+    clearTimeout(attempt.connectTimer);
+    attempt.connectTimer = undefined;
+    attempt.remoteBuffer.clear();
+    attempt.heldCandidates = [];
+    this.closing.add(attempt);
+    const releaseTimer = setTimeout(() => {
+      this.logger.debug('native close not confirmed in time; dropping references', { peerId: attempt.peerId });
+      this.finishRelease(attempt);
+    }, NATIVE_CLOSE_WAIT_MS);
+    releaseTimer.unref();
+    attempt.releaseTimer = releaseTimer;
+    attempt.source.shutdown(reason, () => {
+      attempt.channelsReleased = true;
+      this.checkReleased(attempt);
+    });
+    try {
+      attempt.conn.close();
+    } catch (error) {
+      this.logger.debug('closing a peer connection failed', { peerId: attempt.peerId, error: describeError(error) });
+    }
+  }
+
+  private checkReleased(attempt: Attempt): void {
+    if (attempt.closed && attempt.channelsReleased && attempt.nativeClosed) this.finishRelease(attempt);
+  }
+
+  private finishRelease(attempt: Attempt): void {
+    if (!this.closing.delete(attempt)) return;
+    clearTimeout(attempt.releaseTimer);
+    attempt.releaseTimer = undefined;
+    attempt.markReleased();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private addEntry(peerId: string, role: Role): PeerEntry {
+    const entry: PeerEntry = { peerId, role, state: undefined, attempt: undefined, offers: 0, timer: undefined };
+    this.entries.set(peerId, entry);
+    return entry;
+  }
+
+  /** The entry whose live attempt this is, or undefined for a closed or replaced attempt. */
+  private current(attempt: Attempt): PeerEntry | undefined {
+    if (attempt.closed) return undefined;
+    const entry = this.entries.get(attempt.peerId);
+    return entry?.attempt === attempt ? entry : undefined;
+  }
+
+  private setState(entry: PeerEntry, state: PeerState, error?: PeerError): void {
+    if (entry.state === state) return;
+    entry.state = state;
+    if (this.closed) return;
+    this.emitter.emit('state', { peerId: entry.peerId, state, reason: error?.message, code: error?.code, error });
+  }
+
+  private send(peerId: string, kind: SignalKind, data: string): void {
+    const message: SignalMessage = { kind, peer_id: this.localId, data };
+    const lost = (error: unknown): void =>
+      this.logger.warn('sending a signaling message failed', { peerId, kind, error: describeError(error) });
+    try {
+      void Promise.resolve(this.sendSignal(peerId, message)).catch(lost);
+    } catch (error) {
+      lost(error);
+    }
+  }
+
+  private ignored(peerId: string, kind: string, reason: string, code?: PeerErrorCode): void {
+    this.logger.warn('ignored a signaling message', { peerId, kind, reason, ...(code ? { code } : {}) });
+    this.emitter.emit('signal-ignored', { peerId, kind, reason, ...(code ? { code } : {}) });
+  }
+
+  private error(code: PeerErrorCode, what: string, cause: unknown): PeerError {
+    return new PeerError(code, `${what}: ${describeError(cause)}`, { cause });
+  }
+}
+
+function midOf(sdp: string): string {
+  return /^a=mid:(\S+)/m.exec(sdp)?.[1] ?? '0';
+}
