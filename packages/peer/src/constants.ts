@@ -33,3 +33,15 @@ export const MAX_BUFFERED_CANDIDATES = 64;
  * longer than this.
  */
 export const NATIVE_CLOSE_WAIT_MS = 2_000;
+
+/**
+ * Liveness of a connected peer. libdatachannel notices a peer whose process died only when ICE
+ * consent fails (about 30 s), so each side sends a small text message on the control channel
+ * every interval and counts any control-channel message as a sign of life. Nothing heard for the
+ * timeout means the connection is gone: `not-connected` (`ERR_PEER_UNRESPONSIVE`), exactly as if
+ * ICE had reported `disconnected`.
+ */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 1_000;
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
+/** The keepalive message (text). Receivers ignore the content of control-channel messages. */
+export const KEEPALIVE_MESSAGE = '{"type":"keepalive"}';

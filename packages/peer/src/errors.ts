@@ -11,6 +11,7 @@ export type PeerErrorCode =
   | 'ERR_ANSWER_TIMEOUT'
   /** Descriptions were exchanged but the control channel did not open in time. */
   | 'ERR_CONNECT_TIMEOUT'
+  | 'ERR_PEER_UNRESPONSIVE'
   | 'ERR_ICE_FAILED'
   | 'ERR_ICE_DISCONNECTED'
   /** The connection closed (the other side closed it, or it replaced it by a new offer). */

@@ -17,6 +17,9 @@ import {
   DEFAULT_ANSWER_TIMEOUT_MS,
   DEFAULT_CANDIDATE_BUFFER_TTL_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_INTERVAL_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  KEEPALIVE_MESSAGE,
   DEFAULT_RETRY_DELAYS_MS,
   MAX_BUFFERED_CANDIDATES,
   NATIVE_CLOSE_WAIT_MS,
@@ -43,6 +46,10 @@ export interface PeerTiming {
   candidateBufferTtlMs: number;
   /** Both descriptions set, control channel still not open: give up. Default 30000. */
   connectTimeoutMs: number;
+  /** Connected: send a keepalive on the control channel this often. Default 1000. */
+  keepaliveIntervalMs: number;
+  /** Connected: nothing heard on the control channel for this long means the peer is gone. Default 5000. */
+  keepaliveTimeoutMs: number;
 }
 
 export interface PeerManagerInit {
@@ -166,6 +173,9 @@ interface Attempt {
   connected: boolean;
   closed: boolean;
   connectTimer: Timer | undefined;
+  keepaliveTimer: Timer | undefined;
+  /** Last time anything arrived on the control channel (ms, Date.now()). */
+  lastHeardAt: number;
   nativeClosed: boolean;
   channelsReleased: boolean;
   releaseTimer: Timer | undefined;
@@ -213,6 +223,8 @@ class DefaultPeerManager implements PeerManager {
       retryDelaysMs: [...(init.timing?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)],
       candidateBufferTtlMs: init.timing?.candidateBufferTtlMs ?? DEFAULT_CANDIDATE_BUFFER_TTL_MS,
       connectTimeoutMs: init.timing?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      keepaliveIntervalMs: init.timing?.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+      keepaliveTimeoutMs: init.timing?.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
     };
     this.driver = init.driver ?? createNodeDataChannelDriver();
     this.emitter = new SafeEmitter(this.logger);
@@ -558,6 +570,8 @@ class DefaultPeerManager implements PeerManager {
       connected: false,
       closed: false,
       connectTimer: undefined,
+      keepaliveTimer: undefined,
+      lastHeardAt: 0,
       nativeClosed: false,
       channelsReleased: false,
       releaseTimer: undefined,
@@ -587,6 +601,9 @@ class DefaultPeerManager implements PeerManager {
 
   private adoptControl(attempt: Attempt, raw: RtcChannel): PeerChannel {
     const control = attempt.source.adopt(raw, () => this.controlOpened(attempt));
+    control.onMessage(() => {
+      attempt.lastHeardAt = Date.now();
+    });
     control.onClose(() => {
       const entry = this.current(attempt);
       if (entry) this.fail(entry, attempt, new PeerError('ERR_CONNECTION_CLOSED', `The connection to peer ${attempt.peerId} closed.`));
@@ -618,6 +635,7 @@ class DefaultPeerManager implements PeerManager {
     clearTimeout(attempt.connectTimer);
     attempt.connectTimer = undefined;
     attempt.source.markUsable();
+    this.startKeepalive(entry, attempt);
     this.setState(entry, 'connected');
     this.emitter.emit('connected', { peerId: entry.peerId, channels: attempt.source });
   }
@@ -639,6 +657,26 @@ class DefaultPeerManager implements PeerManager {
       error = new PeerError('ERR_CONNECTION_CLOSED', `The connection to peer ${attempt.peerId} closed.`);
     }
     if (error) this.fail(entry, attempt, error);
+  }
+
+  private startKeepalive(entry: PeerEntry, attempt: Attempt): void {
+    attempt.lastHeardAt = Date.now();
+    attempt.keepaliveTimer = setInterval(() => {
+      if (this.current(attempt) !== entry || attempt.closed) return;
+      if (Date.now() - attempt.lastHeardAt > this.timing.keepaliveTimeoutMs) {
+        this.fail(
+          entry,
+          attempt,
+          new PeerError('ERR_PEER_UNRESPONSIVE', `Peer ${entry.peerId} stopped answering (nothing heard for ${this.timing.keepaliveTimeoutMs} ms).`),
+        );
+        return;
+      }
+      try {
+        attempt.control?.send(KEEPALIVE_MESSAGE);
+      } catch (error) {
+        this.logger.debug('keepalive not sent', { peerId: entry.peerId, error: describeError(error) });
+      }
+    }, this.timing.keepaliveIntervalMs);
   }
 
   private startConnectTimer(entry: PeerEntry, attempt: Attempt): void {
@@ -680,6 +718,8 @@ class DefaultPeerManager implements PeerManager {
     attempt.closed = true;
     clearTimeout(attempt.connectTimer);
     attempt.connectTimer = undefined;
+    clearInterval(attempt.keepaliveTimer);
+    attempt.keepaliveTimer = undefined;
     attempt.remoteBuffer.clear();
     attempt.heldCandidates = [];
     this.closing.add(attempt);

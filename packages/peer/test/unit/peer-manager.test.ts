@@ -174,10 +174,29 @@ describe('initiator (our id is lower)', () => {
     expect(r.connected).toHaveLength(1);
     expect(r.connected[0]!.peerId).toBe(HIGHER);
     expect(r.manager.channels(HIGHER)).toBe(r.connected[0]!.channels);
-    await jest.advanceTimersByTimeAsync(120_000);
+    // The peer stays alive: its keepalives arrive on the control channel.
+    for (let t = 0; t < 120; t++) {
+      await jest.advanceTimersByTimeAsync(1_000);
+      r.driver.last.control!.receive('{"type":"keepalive"}');
+    }
     expect(r.sentKinds().filter((k) => k === 'offer')).toHaveLength(1);
     expect(r.manager.state(HIGHER)).toBe('connected');
     expect(r.states.map((s) => s.state)).toEqual(['initiated', 'connected']);
+    expect(r.driver.last.control!.sent.filter((m) => m === '{"type":"keepalive"}').length).toBeGreaterThanOrEqual(100);
+  });
+
+  it('a connected peer that falls silent (process killed) is not-connected after the 5 s keepalive timeout', async () => {
+    const r = rig();
+    r.manager.peerSeen(HIGHER);
+    r.manager.handleSignal(answerFrom(HIGHER));
+    r.driver.last.control!.open();
+    expect(r.manager.state(HIGHER)).toBe('connected');
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(r.manager.state(HIGHER)).toBe('connected');
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(r.manager.state(HIGHER)).toBe('not-connected');
+    expect(r.states.at(-1)).toMatchObject({ state: 'not-connected', code: 'ERR_PEER_UNRESPONSIVE' });
+    expect(r.driver.last.closed).toBe(true);
   });
 
   it('a late answer (after its offer timed out) is ignored with a warning', async () => {

@@ -1,0 +1,34 @@
+/** Exit codes of fileshare-agent; listed in the README, stable for scripts. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  peerUnavailable: 3,
+  declined: 4,
+  cancelled: 5,
+  transferFailed: 6,
+  startFailed: 7,
+} as const;
+
+/** Maps a FileshareError code to the exit code scripts see. */
+export function exitCodeFor(code: string | undefined): number {
+  switch (code) {
+    case 'ERR_PEER_NOT_FOUND':
+    case 'ERR_PEER_NOT_CONNECTED':
+    case 'ERR_PEER_AMBIGUOUS':
+      return EXIT.peerUnavailable;
+    case 'ERR_TRANSFER_DECLINED':
+      return EXIT.declined;
+    case 'ERR_TRANSFER_CANCELLED':
+    case 'ERR_ABORTED':
+      return EXIT.cancelled;
+    case 'ERR_PORT_IN_USE':
+    case 'ERR_STATE_DIR':
+    case 'ERR_PEER_ADDRESS_INVALID':
+      return EXIT.startFailed;
+    case undefined:
+      return EXIT.failure;
+    default:
+      return code.startsWith('ERR_TRANSFER_') ? EXIT.transferFailed : EXIT.failure;
+  }
+}

@@ -1,0 +1,199 @@
+import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { createLan, describeLan, type Lan } from '@fileshare/lan';
+import { type AgentEvent, type AgentProcess, isState, startAgent, tempDir } from './support.js';
+
+const MiB = 1024 * 1024;
+
+async function randomFile(path: string, bytes: number): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    for (let written = 0; written < bytes; ) {
+      const chunk = randomBytes(Math.min(8 * MiB, bytes - written));
+      await handle.write(chunk);
+      written += chunk.length;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function sha256(path: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (c) => hash.update(c))
+      .on('end', () => done(hash.digest('hex')))
+      .on('error', fail);
+  });
+}
+
+/** Every file and folder under `root`, relative, with a hash for files: the tree as a user sees it. */
+async function snapshot(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const rel = relative(root, path);
+      if (rel.startsWith('.fileshare')) continue; // partial-data bookkeeping is not part of the tree
+      if (entry.isDirectory()) {
+        out[`${rel}/`] = 'dir';
+        await walk(path);
+      } else {
+        out[rel] = await sha256(path);
+      }
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+describeLan('send files between agents on the LAN rig', () => {
+  let lan: Lan;
+  let work: { path: string; remove(): Promise<void> };
+  let agents: AgentProcess[] = [];
+  let counter = 0;
+
+  beforeAll(async () => {
+    lan = await createLan({ hosts: 3 });
+    work = await tempDir('transfer');
+  });
+  afterAll(async () => {
+    await lan?.close();
+    await work?.remove();
+  });
+  afterEach(async () => {
+    for (const a of agents) a.kill('SIGKILL');
+    await Promise.all(agents.map((a) => a.exited));
+    agents = [];
+  });
+
+  async function folder(name: string): Promise<string> {
+    const path = join(work.path, `${name}-${counter++}`);
+    await mkdir(path, { recursive: true });
+    return path;
+  }
+
+  function agent(host: number, args: string[]): AgentProcess {
+    const a = startAgent(lan.hosts[host]!, args);
+    agents.push(a);
+    return a;
+  }
+
+  async function receiver(host: number, state: string, dir: string): Promise<{ process: AgentProcess; id: string }> {
+    const process = agent(host, ['run', '--json', '--accept', 'all', '--dir', dir, '--state-dir', state, '--name', `receiver-${host}`]);
+    return { process, id: await process.deviceId() };
+  }
+
+  function send(host: number, state: string, to: string, paths: string[]): AgentProcess {
+    return agent(host, ['send', '--json', '--to', to, '--timeout', '30', '--state-dir', state, '--name', `sender-${host}`, ...paths]);
+  }
+
+  const completeOn = (p: AgentProcess, timeoutMs: number): Promise<AgentEvent> =>
+    p.waitFor((e) => e.event === 'transfer-complete' || e.event === 'transfer-failed' || e.event === 'error', timeoutMs, 'transfer end');
+
+  it('a 256 MiB random file and a folder tree (nested, unicode, empty file, empty folder) arrive verified; the sender exits 0', async () => {
+    const source = await folder('source');
+    const big = join(source, 'big.bin');
+    await randomFile(big, 256 * MiB);
+    const tree = join(source, 'tree');
+    await mkdir(join(tree, 'a', 'b', 'c'), { recursive: true });
+    await mkdir(join(tree, 'ünïcödé 日本'), { recursive: true });
+    await mkdir(join(tree, 'empty folder'), { recursive: true });
+    await writeFile(join(tree, 'a', 'b', 'c', 'deep.txt'), 'deep\n');
+    await writeFile(join(tree, 'ünïcödé 日本', 'fïlé 📄.txt'), 'unicode\n');
+    await writeFile(join(tree, 'empty.bin'), '');
+    await randomFile(join(tree, 'a', 'medium.bin'), 3 * MiB + 17);
+
+    const inbox = await folder('inbox');
+    const r = await receiver(1, await folder('state-r'), inbox);
+    const s = send(0, await folder('state-s'), r.id, [big, tree]);
+    const offered = await s.waitFor((e) => e.event === 'transfer-offered', 60000, 'offer');
+    const done = await completeOn(s, 120000);
+    expect(done).toMatchObject({ event: 'transfer-complete' });
+    expect(await s.exited).toBe(0);
+    const seconds = ((done.at as number) - (offered.at as number)) / 1000;
+    const total = offered.totalBytes as number;
+    process.stderr.write(`[transfer] ${(total / MiB).toFixed(1)} MiB in ${seconds.toFixed(2)} s = ${(total / 1e6 / seconds).toFixed(1)} MB/s (offer to verified, host 0 -> host 1)\n`);
+
+    await r.process.waitFor((e) => e.event === 'transfer-complete', 10000, 'receiver complete');
+    const sent = await snapshot(source);
+    expect(await snapshot(inbox)).toEqual(sent);
+    expect(sent['tree/empty folder/']).toBe('dir');
+    expect(sent['tree/ünïcödé 日本/fïlé 📄.txt']).toBeDefined();
+    // The sender's report carries the receiver-verified hashes.
+    const reported = Object.fromEntries((done.files as { path: string; sha256: string }[]).map((f) => [f.path, f.sha256]));
+    expect(reported['big.bin']).toBe(sent['big.bin']);
+  });
+
+  it('a receiver killed halfway through resumes: the second send completes verified and sends well under the whole file', async () => {
+    const source = await folder('resume-src');
+    const big = join(source, 'resume.bin');
+    const size = 256 * MiB;
+    await randomFile(big, size);
+    const inbox = await folder('resume-inbox');
+    const receiverState = await folder('resume-state-r');
+    const senderState = await folder('resume-state-s');
+
+    const first = await receiver(1, receiverState, inbox);
+    const s1 = send(0, senderState, first.id, [big]);
+    await first.process.waitFor((e) => e.event === 'transfer-progress' && (e.bytes as number) >= size / 2, 90000, 'half way');
+    first.process.kill('SIGKILL');
+    await first.process.exited;
+    expect(await s1.exited).not.toBe(0); // the sender saw the receiver vanish and says so
+
+    const second = await receiver(1, receiverState, inbox);
+    expect(second.id).toBe(first.id);
+    const s2 = send(0, senderState, second.id, [big]);
+    const done = await completeOn(s2, 120000);
+    expect(done).toMatchObject({ event: 'transfer-complete' });
+    expect(await s2.exited).toBe(0);
+    const bytesTransferred = done.bytesTransferred as number;
+    const resumedBytes = done.resumedBytes as number;
+    process.stderr.write(`[resume] second run sent ${(bytesTransferred / MiB).toFixed(1)} MiB of ${size / MiB} MiB (resumed from ${(resumedBytes / MiB).toFixed(1)} MiB)\n`);
+    expect(resumedBytes).toBeGreaterThan(size / 4);
+    expect(bytesTransferred).toBeLessThan(size * 0.75);
+    expect(await sha256(join(inbox, 'resume.bin'))).toBe(await sha256(big));
+    expect((await stat(join(inbox, 'resume.bin'))).size).toBe(size);
+  });
+
+  it('two senders to one receiver at the same time both complete', async () => {
+    const inbox = await folder('two-inbox');
+    const r = await receiver(1, await folder('two-state-r'), inbox);
+    const fromA = join(await folder('two-a'), 'from-a.bin');
+    const fromC = join(await folder('two-c'), 'from-c.bin');
+    await randomFile(fromA, 48 * MiB);
+    await randomFile(fromC, 48 * MiB);
+    const a = send(0, await folder('two-state-a'), r.id, [fromA]);
+    const c = send(2, await folder('two-state-c'), r.id, [fromC]);
+    // Both were running at once: each side's offer came before the other's completion.
+    const [offerA, offerC] = await Promise.all([a, c].map((p) => p.waitFor((e) => e.event === 'transfer-offered', 60000, 'offer')));
+    const [doneA, doneC] = await Promise.all([completeOn(a, 120000), completeOn(c, 120000)]);
+    expect(doneA).toMatchObject({ event: 'transfer-complete' });
+    expect(doneC).toMatchObject({ event: 'transfer-complete' });
+    expect(offerA!.at as number).toBeLessThan(doneC.at as number);
+    expect(offerC!.at as number).toBeLessThan(doneA.at as number);
+    expect(await a.exited).toBe(0);
+    expect(await c.exited).toBe(0);
+    expect(await sha256(join(inbox, 'from-a.bin'))).toBe(await sha256(fromA));
+    expect(await sha256(join(inbox, 'from-c.bin'))).toBe(await sha256(fromC));
+    expect(r.process.events.filter((e) => e.event === 'transfer-complete')).toHaveLength(2);
+  });
+
+  it('a receiver with --accept none declines: the sender exits 4 and nothing is written', async () => {
+    const inbox = await folder('decline-inbox');
+    const process = agent(1, ['run', '--json', '--accept', 'none', '--dir', inbox, '--state-dir', await folder('decline-state-r')]);
+    const id = await process.deviceId();
+    const file = join(await folder('decline-src'), 'unwanted.txt');
+    await writeFile(file, 'no thanks');
+    const s = send(0, await folder('decline-state-s'), id, [file]);
+    const end = await completeOn(s, 60000);
+    expect(end).toMatchObject({ event: 'transfer-failed', code: 'ERR_TRANSFER_DECLINED' });
+    expect(await s.exited).toBe(4);
+    expect(Object.keys(await snapshot(inbox))).toEqual([]);
+    expect(process.events.some(isState(s.events.find((e) => e.event === 'ready')!.deviceId as string, 'connected'))).toBe(true);
+  });
+});

@@ -1,0 +1,156 @@
+import { homedir } from 'node:os';
+import type { PeerStatus, TransferFile } from '@fileshare/core';
+import { SHORT_ID_LENGTH } from './constants.js';
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
+
+/** Decimal units (1 MB = 1,000,000 bytes), like file managers and `ls -h --si`. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)} B`;
+  // Three significant digits: 1.23 MB, 12.3 MB, 123 MB.
+  const digits = value < 10 ? 2 : value < 100 ? 1 : 0;
+  const text = value.toFixed(digits);
+  // 999.6 KB would print as "1000 KB": move to the next unit instead.
+  if (Number(text) >= 1000 && unit < UNITS.length - 1) return `${(Number(text) / 1000).toFixed(2)} ${UNITS[unit + 1]}`;
+  return `${text} ${UNITS[unit]}`;
+}
+
+export function formatRate(bytesPerSecond: number): string {
+  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return '-- /s';
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** `42s`, `3m 05s`, `2h 07m`; `--` when unknown. */
+export function formatEta(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '--';
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function formatPercent(bytes: number, totalBytes: number): string {
+  return `${Math.floor(progressFraction(bytes, totalBytes) * 100)}%`;
+}
+
+export function progressFraction(bytes: number, totalBytes: number): number {
+  if (totalBytes <= 0) return bytes > 0 ? 1 : 0;
+  return Math.min(1, Math.max(0, bytes / totalBytes));
+}
+
+/** Text bar, so progress reads without colour: `████████░░░░`. */
+export function progressBar(fraction: number, width: number): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+export function shortId(deviceId: string): string {
+  return deviceId.slice(0, SHORT_ID_LENGTH);
+}
+
+/** What a user reads for a peer state; `initiated`/`initiating` are one thing to a person. */
+export function peerStateLabel(state: PeerStatus): string {
+  switch (state) {
+    case 'discovered':
+      return 'discovered';
+    case 'initiated':
+    case 'initiating':
+      return 'connecting';
+    case 'connected':
+      return 'connected';
+    case 'not-connected':
+      return 'not connected';
+  }
+}
+
+/** A symbol next to the word, so the state is readable in monochrome and at a glance. */
+export function peerStateSymbol(state: PeerStatus): string {
+  switch (state) {
+    case 'discovered':
+      return '○';
+    case 'initiated':
+    case 'initiating':
+      return '◌';
+    case 'connected':
+      return '●';
+    case 'not-connected':
+      return '✕';
+  }
+}
+
+export function peerStateColor(state: PeerStatus): string {
+  switch (state) {
+    case 'connected':
+      return 'green';
+    case 'initiated':
+    case 'initiating':
+      return 'yellow';
+    case 'not-connected':
+      return 'red';
+    case 'discovered':
+      return 'gray';
+  }
+}
+
+/**
+ * One phrase for what a transfer carries: `report.pdf`, `photos/ (12 files)`,
+ * `a.txt and 2 more`. Counts top-level items, so a folder is one item.
+ */
+export function summarizeFiles(files: readonly Pick<TransferFile, 'path' | 'kind'>[]): string {
+  if (files.length === 0) return 'nothing';
+  const top = new Map<string, { dir: boolean; files: number }>();
+  for (const f of files) {
+    const parts = f.path.split('/').filter((p) => p.length > 0);
+    const head = parts[0] ?? f.path;
+    const entry = top.get(head) ?? { dir: false, files: 0 };
+    if (parts.length > 1 || f.kind === 'directory') entry.dir = true;
+    if (f.kind === 'file') entry.files++;
+    top.set(head, entry);
+  }
+  const items = [...top.entries()];
+  const [firstName, first] = items[0]!;
+  const firstLabel = first.dir ? `${firstName}/ (${first.files} ${first.files === 1 ? 'file' : 'files'})` : firstName;
+  if (items.length === 1) return firstLabel;
+  return `${first.dir ? `${firstName}/` : firstName} and ${items.length - 1} more`;
+}
+
+/** Shortens `text` to `width` cells with an ellipsis in the middle, keeping both ends readable. */
+export function truncateMiddle(text: string, width: number): string {
+  if (text.length <= width) return text;
+  if (width <= 1) return text.slice(0, width);
+  const keep = width - 1;
+  const head = Math.ceil(keep / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (keep - head))}`;
+}
+
+export function padEnd(text: string, width: number): string {
+  const cut = text.length > width ? truncateMiddle(text, width) : text;
+  return cut.padEnd(width);
+}
+
+/** `~/x` for paths under the home folder: shorter, and what users type. */
+export function tildify(path: string, home: string = homedir()): string {
+  if (home && (path === home || path.startsWith(`${home}/`))) return `~${path.slice(home.length)}`;
+  return path;
+}
+
+// C0 controls except tab/newline, DEL, C1 controls: a peer-chosen name or file name must not be
+// able to move the cursor, recolour or rewrite the screen (look-alike and injection attacks).
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Makes text that came from the network safe to print: control characters become `?`. */
+export function clean(text: string): string {
+  return text.replace(CONTROL, '?');
+}
+
+/** Like `clean`, and also folds line breaks: for names and paths that must stay on one line. */
+export function cleanLine(text: string): string {
+  return clean(text).replace(/[\t\n]/g, ' ');
+}

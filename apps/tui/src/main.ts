@@ -1,0 +1,30 @@
+import { createFileshareNode } from '@fileshare/core';
+import { EXIT_FAILURE, EXIT_GRACE_MS, EXIT_SIGHUP } from './constants.js';
+import { describeError } from './errors.js';
+import { run } from './run.js';
+
+let code: number;
+try {
+  code = await run(process.argv.slice(2), {
+    createNode: createFileshareNode,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+} catch (error) {
+  // run() reports expected failures itself; this is the last line against a stack trace.
+  process.stderr.write(`fileshare: ${describeError(error)}\n`);
+  code = EXIT_FAILURE;
+}
+
+if (code === EXIT_SIGHUP) {
+  // The terminal is gone and the node is closed. Node 20 aborts on exit when it cannot restore
+  // the settings of a hung-up terminal (an assertion in ResetStdio), so end the way an
+  // unhandled SIGHUP would: re-raise it now that our handler is gone.
+  process.kill(process.pid, 'SIGHUP');
+} else {
+  process.exitCode = code;
+  // Everything is closed and the process normally ends on its own; if a stray handle still
+  // holds it, the user must get the shell back anyway. Unref'd, so it never delays a clean exit.
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+}

@@ -1,0 +1,112 @@
+import type { FileshareNode, NodeEvent, PeerInfo, TransferResult } from '@fileshare/core';
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface SendCall {
+  peerId: string;
+  paths: string[];
+  result: Deferred<TransferResult>;
+  onStarted?: ((transferId: string) => void) | undefined;
+}
+
+/**
+ * A node that records what the UI asks of it and emits whatever events a test feeds it: the UI
+ * is a pure function of events, so this is all it needs to be driven through every state.
+ */
+export class FakeNode implements FileshareNode {
+  readonly deviceId: string;
+  readonly name: string;
+  readonly port = 41234;
+  readonly addresses: readonly string[] = ['192.168.1.5'];
+  readonly receiveDir = '/home/user/Downloads/fileshare';
+  readonly peerList: PeerInfo[] = [];
+  readonly responses: { transferId: string; decision: 'accept' | 'decline' }[] = [];
+  readonly trusted: string[] = [];
+  readonly cancelled: string[] = [];
+  readonly sends: SendCall[] = [];
+  readonly waits: { idOrName: string; result: Deferred<PeerInfo> }[] = [];
+  closeCalls = 0;
+  private readonly listeners = new Set<(event: NodeEvent) => void>();
+
+  constructor(init: { deviceId?: string; name?: string; peers?: PeerInfo[] } = {}) {
+    this.deviceId = init.deviceId ?? '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+    this.name = init.name ?? 'laptop';
+    this.peerList.push(...(init.peers ?? []));
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  emit(event: NodeEvent): void {
+    for (const l of [...this.listeners]) l(event);
+  }
+
+  peers(): PeerInfo[] {
+    return [...this.peerList];
+  }
+
+  findPeer(idOrName: string): PeerInfo | undefined {
+    return this.peerList.find((p) => p.id.startsWith(idOrName) || p.name.toLowerCase() === idOrName.toLowerCase());
+  }
+
+  waitForPeer(idOrName: string): Promise<PeerInfo> {
+    const result = deferred<PeerInfo>();
+    this.waits.push({ idOrName, result });
+    return result.promise;
+  }
+
+  addPeer(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  sendFiles(peerId: string, paths: string[], options?: { signal?: AbortSignal; onStarted?: (transferId: string) => void }): Promise<TransferResult> {
+    const result = deferred<TransferResult>();
+    this.sends.push({ peerId, paths, result, onStarted: options?.onStarted });
+    return result.promise;
+  }
+
+  sendText(): Promise<TransferResult> {
+    return Promise.reject(new Error('not used'));
+  }
+
+  respondToOffer(transferId: string, decision: 'accept' | 'decline'): void {
+    this.responses.push({ transferId, decision });
+  }
+
+  trustPeerForSession(peerId: string): void {
+    this.trusted.push(peerId);
+  }
+
+  cancelTransfer(transferId: string): void {
+    this.cancelled.push(transferId);
+  }
+
+  subscribe(listener: (event: NodeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    this.closeCalls++;
+    return Promise.resolve();
+  }
+}
+
+export function peer(id: string, name: string, state: PeerInfo['state'] = 'connected', address = '192.168.1.7'): PeerInfo {
+  return { id: id.padEnd(32, '0'), name, address, port: 41000, state, manual: false };
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

@@ -1,0 +1,5 @@
+/** `waitForPeer` gives up after this long unless told otherwise. */
+export const WAIT_FOR_PEER_DEFAULT_MS = 30_000;
+/** A `--peer` address that does not answer is dialled again with backoff between these bounds. */
+export const MANUAL_PEER_RETRY_MIN_MS = 1_000;
+export const MANUAL_PEER_RETRY_MAX_MS = 30_000;

@@ -1,0 +1,27 @@
+import { existsSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { sanitizeDeviceName } from '@fileshare/protocol';
+
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.length > 0 ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  return join(base, 'fileshare');
+}
+
+export function defaultReceiveDir(): string {
+  const downloads = join(homedir(), 'Downloads');
+  return existsSync(downloads) ? join(downloads, 'fileshare') : join(homedir(), 'fileshare');
+}
+
+export function defaultDeviceName(): string {
+  return sanitizeDeviceName(hostname()) || 'fileshare';
+}
+
+/** Parses `host:port` (IPv4 or a name; `[v6]:port` accepted for completeness). */
+export function parseHostPort(value: string): { host: string; port: number } | undefined {
+  const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(value) ?? /^([^:]+):(\d{1,5})$/.exec(value);
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  if (!match[1] || port < 1 || port > 65535) return undefined;
+  return { host: match[1], port };
+}
