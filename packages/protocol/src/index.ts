@@ -5,3 +5,4 @@ export * from './signaling.js';
 export * from './discovery.js';
 export * from './channel.js';
 export * from './logger.js';
+export * from './transfer.js';

@@ -1,0 +1,481 @@
+import { type Hash, createHash } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
+import {
+  type DataChannelLike,
+  type DataChannelProvider,
+  type Logger,
+  MAX_TRANSFER_CHUNK_PAYLOAD_BYTES,
+  TRANSFER_CHUNK_HEADER_BYTES,
+  TRANSFER_PROTOCOL_VERSION,
+  type TransferEntry,
+  type TransferMessage,
+  decodeTransferMessage,
+  transferControlLabel,
+  transferDataLabel,
+  writeChunkHeader,
+} from '@fileshare/protocol';
+import { type TransferEventSink, TransferBase } from './common.js';
+import { CLOSE_GRACE_MS, PAGE_TARGET_BYTES, PREFIX_HASH_READ_BYTES, READ_AHEAD_CHUNKS, TEXT_PAGE_CODE_POINTS } from './constants.js';
+import { TransferError, asTransferError, readError, remoteError } from './errors.js';
+import { ProgressTracker } from './progress.js';
+import type { SourceEntry } from './scan.js';
+import type { TransferResult } from './types.js';
+import { DataChannelClosedError, Notifier, channelWithRoom } from './wait.js';
+
+export interface OutgoingInit {
+  transferId: string;
+  peerId: string;
+  provider: DataChannelProvider;
+  localName: string;
+  /** Either entries (a files transfer) or text. */
+  entries?: SourceEntry[];
+  text?: string;
+  channels: number;
+  chunkBytes: number;
+  bufferHighBytes: number;
+  bufferLowBytes: number;
+  logger: Logger;
+  events: TransferEventSink;
+}
+
+type Phase = 'connecting' | 'offered' | 'accepting' | 'sending' | 'completing';
+
+/** Sequential reads ahead of the send loop; each read lands right behind a chunk header, so nothing is copied. */
+class ChunkReader {
+  private readonly queue: Promise<{ ok: true; message: Buffer } | { ok: false; error: unknown }>[] = [];
+  private nextOffset: number;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly fileIndex: number,
+    start: number,
+    private readonly size: number,
+    private readonly chunkBytes: number,
+    private readonly source: string,
+  ) {
+    this.nextOffset = start;
+  }
+
+  async next(): Promise<Buffer | undefined> {
+    this.fill();
+    const pending = this.queue.shift();
+    if (!pending) return undefined;
+    const r = await pending;
+    this.fill();
+    if (!r.ok) throw r.error;
+    return r.message;
+  }
+
+  /** Waits for reads in flight, so the file handle can be closed. */
+  async drain(): Promise<void> {
+    await Promise.all(this.queue.splice(0));
+  }
+
+  private fill(): void {
+    while (this.queue.length < READ_AHEAD_CHUNKS && this.nextOffset < this.size) {
+      const length = Math.min(this.chunkBytes, this.size - this.nextOffset);
+      this.queue.push(this.read(this.nextOffset, length).then((message) => ({ ok: true as const, message }), (error: unknown) => ({ ok: false as const, error })));
+      this.nextOffset += length;
+    }
+  }
+
+  private async read(offset: number, length: number): Promise<Buffer> {
+    const message = Buffer.allocUnsafe(TRANSFER_CHUNK_HEADER_BYTES + length);
+    writeChunkHeader(message, this.fileIndex, offset);
+    let got = 0;
+    while (got < length) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.fh.read(message, TRANSFER_CHUNK_HEADER_BYTES + got, length - got, offset + got));
+      } catch (cause) {
+        throw readError(cause, this.source);
+      }
+      if (bytesRead === 0) {
+        throw new TransferError('ERR_TRANSFER_SOURCE_CHANGED', `${this.source} got shorter while it was being sent.`);
+      }
+      got += bytesRead;
+    }
+    return message;
+  }
+}
+
+/** Reads bytes [0, length) of a file into a hash (resume: proving we hold the same prefix). */
+async function hashPrefix(fh: FileHandle, length: number, hash: Hash, source: string, signal: AbortSignal): Promise<void> {
+  const buf = Buffer.allocUnsafe(Math.min(length, PREFIX_HASH_READ_BYTES) || 1);
+  let at = 0;
+  while (at < length) {
+    if (signal.aborted) throw signal.reason;
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await fh.read(buf, 0, Math.min(buf.length, length - at), at));
+    } catch (cause) {
+      throw readError(cause, source);
+    }
+    if (bytesRead === 0) throw new TransferError('ERR_TRANSFER_SOURCE_CHANGED', `${source} got shorter while it was being sent.`);
+    hash.update(buf.subarray(0, bytesRead));
+    at += bytesRead;
+  }
+}
+
+function textPages(text: string): string[] {
+  const pages: string[] = [];
+  const points = Array.from(text);
+  for (let i = 0; i < points.length; i += TEXT_PAGE_CODE_POINTS) pages.push(points.slice(i, i + TEXT_PAGE_CODE_POINTS).join(''));
+  return pages;
+}
+
+/** Packs entries into `files` messages below the size limit. */
+export function filePages(entries: readonly TransferEntry[]): { first: number; entries: TransferEntry[] }[] {
+  const pages: { first: number; entries: TransferEntry[] }[] = [];
+  let current: TransferEntry[] = [];
+  let first = 0;
+  let bytes = 64; // envelope: {"type":"files","first":N,"entries":[]}
+  entries.forEach((e, i) => {
+    const size = Buffer.byteLength(JSON.stringify(e), 'utf8') + 1;
+    if (current.length > 0 && bytes + size > PAGE_TARGET_BYTES) {
+      pages.push({ first, entries: current });
+      current = [];
+      first = i;
+      bytes = 64;
+    }
+    current.push(e);
+    bytes += size;
+  });
+  if (current.length > 0) pages.push({ first, entries: current });
+  return pages;
+}
+
+/** One outgoing transfer: offer, wait for the decision, then stream every file and wait for the receiver's verdicts. */
+export class OutgoingTransfer extends TransferBase {
+  readonly result: Promise<TransferResult>;
+  private resolveResult!: (r: TransferResult) => void;
+  private rejectResult!: (e: TransferError) => void;
+  private phase: Phase = 'connecting';
+  private readonly changed = new Notifier();
+  private readonly entries: SourceEntry[];
+  private readonly totalBytes: number;
+  private windowBytes = 0;
+  private windowFiles = 0;
+  private resumeExpected = 0;
+  private readonly resume = new Map<number, { offset: number; sha256: string }>();
+  private sentBytes = 0;
+  private ackedBytes = 0;
+  private filesStarted = 0;
+  private filesDone = 0;
+  private readonly endedFiles = new Set<number>();
+  private readonly shas = new Map<number, string>();
+  private readonly doneFiles = new Map<number, { path: string; size: number; sha256: string }>();
+  private loopDone: Promise<void> = Promise.resolve();
+  /** Settles once the transfer has ended and reported, its files closed. */
+  readonly settled: Promise<void>;
+  private markSettled!: () => void;
+  private readonly fileCount: number;
+  private progress: ProgressTracker | undefined;
+  private dataReady: Promise<void> | undefined;
+
+  constructor(private readonly init: OutgoingInit) {
+    super(init.transferId, init.peerId, 'send', init.logger);
+    this.result = new Promise<TransferResult>((resolve, reject) => {
+      this.resolveResult = resolve;
+      this.rejectResult = reject;
+    });
+    this.settled = new Promise<void>((resolve) => {
+      this.markSettled = resolve;
+    });
+    this.entries = init.entries ?? [];
+    this.fileCount = this.entries.filter((e) => e.kind === 'file').length;
+    this.totalBytes = init.text !== undefined ? Buffer.byteLength(init.text, 'utf8') : this.entries.reduce((sum, e) => sum + e.size, 0);
+  }
+
+  start(): void {
+    this.loopDone = this.run().then(
+      () => undefined,
+      async (cause: unknown) => {
+        if (cause instanceof DataChannelClosedError) {
+          // The peer closes data channels right after a cancel/error on the control channel,
+          // whose message may still be on its way: give it a moment to explain before failing.
+          await this.explained(CLOSE_GRACE_MS);
+          this.fail(cause, 'none');
+          return;
+        }
+        this.fail(asTransferError(cause), 'error');
+      },
+    );
+  }
+
+  private async run(): Promise<void> {
+    const { provider, transferId } = this.init;
+    const isText = this.init.text !== undefined;
+    let ctl: DataChannelLike;
+    try {
+      ctl = await provider.openChannel(transferControlLabel(transferId), { signal: this.signal });
+    } catch (cause) {
+      if (this.signal.aborted) return;
+      throw new TransferError('ERR_TRANSFER_PEER_GONE', `Could not open a channel to the peer: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    if (this.isEnded) {
+      ctl.close();
+      return;
+    }
+    this.ctl = ctl;
+    this.watchControl(ctl);
+    this.listen(ctl.onMessage((data) => this.onControl(data)));
+
+    const wireEntries: TransferEntry[] = this.entries.map((e) => ({
+      path: e.path,
+      kind: e.kind,
+      size: e.size,
+      ...(e.mtimeMs !== undefined ? { mtimeMs: e.mtimeMs } : {}),
+    }));
+    this.sendControl({
+      type: 'offer',
+      v: TRANSFER_PROTOCOL_VERSION,
+      transferId,
+      senderName: this.init.localName,
+      kind: isText ? 'text' : 'files',
+      fileCount: wireEntries.length,
+      totalBytes: this.totalBytes,
+      channels: this.init.channels,
+      chunkBytes: this.init.chunkBytes,
+      ...(isText ? { textBytes: this.totalBytes } : {}),
+    });
+    if (isText) {
+      for (const data of textPages(this.init.text!)) this.sendControl({ type: 'text', data });
+    } else {
+      for (const page of filePages(wireEntries)) {
+        await this.whenControlDrained();
+        this.sendControl({ type: 'files', first: page.first, entries: page.entries });
+      }
+    }
+    this.phase = 'offered';
+    this.logger.debug('offer sent', { transferId, peerId: this.peerId, entries: wireEntries.length, bytes: this.totalBytes });
+    while (this.phase === 'offered' || this.phase === 'accepting') await this.changed.wait(this.signal);
+
+    this.logger.debug('offer accepted', { transferId, resume: this.resume.size });
+    this.progress = new ProgressTracker({
+      totalBytes: this.totalBytes,
+      emit: (s) => this.init.events.progress({ transferId, direction: 'send', peerId: this.peerId, ...s }),
+    });
+    if (isText) {
+      this.bytesTransferred = this.totalBytes;
+    } else {
+      await this.sendAll();
+    }
+    this.phase = 'completing';
+    while (!this.isEnded) await this.changed.wait(this.signal);
+  }
+
+  /** Resolves when the transfer ends or after `ms`. */
+  private explained(ms: number): Promise<void> {
+    if (this.isEnded) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref?.();
+      const signal = this.signal;
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Control pages are tiny compared to data, but a 100k-file offer is still several MB: respect the buffer. */
+  private async whenControlDrained(): Promise<void> {
+    const ch = this.ctl;
+    if (ch) await channelWithRoom([ch], this.init.bufferHighBytes, this.signal);
+  }
+
+  private async sendAll(): Promise<void> {
+    const chunkBytes = Math.min(this.init.chunkBytes, this.windowBytes, MAX_TRANSFER_CHUNK_PAYLOAD_BYTES);
+    for (let index = 0; index < this.entries.length; index++) {
+      const entry = this.entries[index]!;
+      if (entry.kind !== 'file') continue;
+      while (this.filesStarted - this.filesDone >= this.windowFiles) await this.changed.wait(this.signal);
+      await this.sendFile(index, entry, chunkBytes);
+    }
+  }
+
+  /** Data channels are opened when the first byte needs one: a transfer of empty or already-held files needs none. */
+  private ensureDataChannels(): Promise<void> {
+    this.dataReady ??= this.openDataChannels();
+    return this.dataReady;
+  }
+
+  private async openDataChannels(): Promise<void> {
+    const opened = await Promise.allSettled(
+      Array.from({ length: this.init.channels }, (_, n) =>
+        this.init.provider.openChannel(transferDataLabel(this.transferId, n), { signal: this.signal }),
+      ),
+    );
+    for (const r of opened) if (r.status === 'fulfilled') this.dataChannels.push(r.value);
+    this.logger.debug('data channels opened', { transferId: this.transferId, open: this.dataChannels.length });
+    if (this.isEnded) {
+      for (const ch of this.dataChannels) ch.close();
+      throw this.signal.reason;
+    }
+    const failed = opened.find((r) => r.status === 'rejected');
+    if (failed) {
+      throw new TransferError('ERR_TRANSFER_PEER_GONE', `Could not open a data channel: ${String(failed.reason)}`, { cause: failed.reason });
+    }
+    for (const [n, ch] of this.dataChannels.entries()) {
+      ch.bufferedAmountLowThreshold = this.init.bufferLowBytes;
+      this.watchData(ch, `data/${n}`);
+      // A receiver never sends on data channels.
+      this.listen(ch.onMessage(() => this.fail(new TransferError('ERR_TRANSFER_MESSAGE_INVALID', 'The receiver sent data on a data channel.'), 'error')));
+    }
+  }
+
+  private async sendFile(index: number, entry: SourceEntry, chunkBytes: number): Promise<void> {
+    let fh: FileHandle;
+    try {
+      fh = await open(entry.source, 'r');
+    } catch (cause) {
+      throw readError(cause, entry.source);
+    }
+    let reader: ChunkReader | undefined;
+    try {
+      let hash = createHash('sha256');
+      let start = 0;
+      const resume = this.resume.get(index);
+      if (resume && resume.offset <= entry.size) {
+        await hashPrefix(fh, resume.offset, hash, entry.source, this.signal);
+        if (hash.copy().digest('hex') === resume.sha256) {
+          start = resume.offset;
+        } else {
+          this.logger.info('resume prefix differs; sending the whole file', { transferId: this.transferId, path: entry.path });
+          hash = createHash('sha256');
+        }
+      }
+      this.logger.debug('file start', { transferId: this.transferId, index, offset: start });
+      this.sendControl({ type: 'file-start', index, offset: start });
+      this.filesStarted++;
+      if (start > 0) {
+        this.resumedBytes += start;
+        this.progress?.addResumed(start, entry.path);
+      }
+      if (start < entry.size) await this.ensureDataChannels();
+      reader = new ChunkReader(fh, index, start, entry.size, chunkBytes, entry.source);
+      const high = this.init.bufferHighBytes;
+      for (;;) {
+        const message = await reader.next();
+        if (!message) break;
+        const length = message.length - TRANSFER_CHUNK_HEADER_BYTES;
+        while (this.sentBytes - this.ackedBytes + length > this.windowBytes) await this.changed.wait(this.signal);
+        const ch = await channelWithRoom(this.dataChannels, high, this.signal);
+        hash.update(message.subarray(TRANSFER_CHUNK_HEADER_BYTES));
+        ch.send(message);
+        this.sentBytes += length;
+        this.bytesTransferred += length;
+      }
+      const st = await fh.stat();
+      if (st.size !== entry.size) {
+        throw new TransferError('ERR_TRANSFER_SOURCE_CHANGED', `${entry.source} changed size while it was being sent.`);
+      }
+      const sha256 = hash.digest('hex');
+      this.shas.set(index, sha256);
+      this.endedFiles.add(index);
+      this.sendControl({ type: 'file-end', index, sha256 });
+    } finally {
+      await reader?.drain();
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  private onControl(data: string | Buffer): void {
+    if (this.isEnded) return;
+    const decoded = decodeTransferMessage(data);
+    if (!decoded.ok) {
+      this.fail(asTransferError(decoded.error), 'error');
+      return;
+    }
+    const problem = this.handle(decoded.value);
+    if (problem) this.fail(new TransferError('ERR_TRANSFER_MESSAGE_INVALID', `The receiver broke the protocol: ${problem}`), 'error');
+  }
+
+  /** Applies one message from the receiver; returns a reason when it is out of place. */
+  private handle(m: TransferMessage): string | undefined {
+    switch (m.type) {
+      case 'cancel':
+        this.fail(new TransferError('ERR_TRANSFER_CANCELLED', 'The receiver cancelled the transfer.'), 'none');
+        return undefined;
+      case 'error':
+        this.fail(remoteError(m.code, m.message, 'receiver'), 'none');
+        return undefined;
+      case 'decline':
+        if (this.phase !== 'offered') return 'decline after the decision';
+        this.fail(
+          m.code === 'ERR_TRANSFER_DECLINED' ? new TransferError('ERR_TRANSFER_DECLINED', 'The receiver declined the transfer.') : remoteError(m.code, m.message, 'receiver'),
+          'none',
+        );
+        return undefined;
+      case 'accept':
+        if (this.phase !== 'offered') return 'accept twice or too early';
+        if (m.resumeCount > this.fileCount) return 'more resume entries than files';
+        this.windowBytes = m.windowBytes;
+        this.windowFiles = m.windowFiles;
+        this.resumeExpected = m.resumeCount;
+        this.phase = m.resumeCount === 0 ? 'sending' : 'accepting';
+        this.changed.notify();
+        return undefined;
+      case 'resume':
+        if (this.phase !== 'accepting') return 'resume entries outside the accept';
+        for (const e of m.entries) {
+          const entry = this.entries[e.index];
+          if (entry?.kind !== 'file' || e.offset > entry.size || this.resume.has(e.index)) return `bad resume entry for index ${e.index}`;
+          this.resume.set(e.index, { offset: e.offset, sha256: e.sha256 });
+        }
+        if (this.resume.size > this.resumeExpected) return 'more resume entries than announced';
+        if (this.resume.size === this.resumeExpected) {
+          this.phase = 'sending';
+          this.changed.notify();
+        }
+        return undefined;
+      case 'ack':
+        if (this.phase !== 'sending' && this.phase !== 'completing') return 'ack before accept';
+        if (m.bytes < this.ackedBytes || m.bytes > this.sentBytes) return `ack of ${m.bytes} bytes (sent ${this.sentBytes}, acked ${this.ackedBytes})`;
+        this.progress?.add(m.bytes - this.ackedBytes);
+        this.ackedBytes = m.bytes;
+        this.changed.notify();
+        return undefined;
+      case 'file-done': {
+        if (!this.endedFiles.has(m.index) || this.doneFiles.has(m.index)) return `file-done for index ${m.index} out of order`;
+        this.doneFiles.set(m.index, { path: m.path, size: this.entries[m.index]!.size, sha256: this.shas.get(m.index)! });
+        this.filesDone++;
+        this.changed.notify();
+        return undefined;
+      }
+      case 'complete':
+        if (this.phase === 'offered' || this.phase === 'accepting' || this.phase === 'connecting') return 'complete before accept';
+        if (this.filesDone !== this.fileCount || this.ackedBytes !== this.sentBytes) {
+          return `complete with ${this.filesDone} of ${this.fileCount} files confirmed`;
+        }
+        this.succeed();
+        return undefined;
+      default:
+        return `unexpected "${m.type}" message`;
+    }
+  }
+
+  private succeed(): void {
+    if (!this.endOk(true)) return;
+    this.progress?.finish();
+    // Files in offer order, whatever order the verdicts came in.
+    for (const i of [...this.doneFiles.keys()].sort((a, b) => a - b)) this.completed.push(this.doneFiles.get(i)!);
+    const result = this.buildResult();
+    this.logger.info('transfer sent', { transferId: this.transferId, peerId: this.peerId, bytes: result.bytesTransferred, resumed: result.resumedBytes });
+    this.init.events.complete(result);
+    this.resolveResult(result);
+    void this.loopDone.then(this.markSettled);
+  }
+
+  protected async afterFailure(error: TransferError): Promise<void> {
+    this.progress?.stop();
+    // The send loop sees the abort at its next wait and closes the file it reads.
+    await this.loopDone;
+    this.init.events.failed(this.failedEvent(error));
+    this.rejectResult(error);
+    this.markSettled();
+  }
+}

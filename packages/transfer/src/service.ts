@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  type DataChannelLike,
+  type DataChannelProvider,
+  type Logger,
+  MAX_TRANSFER_CHANNELS,
+  MAX_TRANSFER_CHUNK_PAYLOAD_BYTES,
+  MAX_TRANSFER_TEXT_BYTES,
+  MIN_TRANSFER_CHUNK_BYTES,
+  MIN_TRANSFER_WINDOW_BYTES,
+  parseTransferLabel,
+  silentLogger,
+} from '@fileshare/protocol';
+import type { TransferEventSink } from './common.js';
+import {
+  DEFAULT_BUFFER_HIGH_BYTES,
+  DEFAULT_BUFFER_LOW_BYTES,
+  DEFAULT_CHANNELS_PER_TRANSFER,
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_DECISION_TIMEOUT_MS,
+  DEFAULT_PARTIAL_RETENTION_MS,
+  DEFAULT_WINDOW_BYTES,
+  DEFAULT_WINDOW_FILES,
+  PARTIAL_DIR_NAME,
+} from './constants.js';
+import { TransferError, writeError } from './errors.js';
+import { IncomingTransfer } from './incoming.js';
+import { OutgoingTransfer } from './outgoing.js';
+import { PartialStore } from './partial-store.js';
+import { ensureDirInside } from './safe-fs.js';
+import { type SourceEntry, scanSources } from './scan.js';
+import type { SendOptions, TransferEvents, TransferResult, TransferService, TransferServiceInit } from './types.js';
+
+function intOption(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${v}`);
+  return v;
+}
+
+class TransferServiceImpl implements TransferService {
+  private readonly emitter = new EventEmitter();
+  private readonly logger: Logger;
+  private readonly peers = new Map<string, { provider: DataChannelProvider; off: () => void }>();
+  private readonly outgoing = new Map<string, OutgoingTransfer>();
+  private readonly incoming = new Map<string, IncomingTransfer>();
+  private readonly locks = new Set<string>();
+  private storagePromise: Promise<{ root: string; store: PartialStore }> | undefined;
+  private prunePromise: Promise<void> = Promise.resolve();
+  private readonly events: TransferEventSink;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly channels: number;
+  private readonly chunkBytes: number;
+  private readonly bufferHighBytes: number;
+  private readonly bufferLowBytes: number;
+  private readonly windowBytes: number;
+  private readonly windowFiles: number;
+  private readonly decisionTimeoutMs: number;
+  private readonly retentionMs: number;
+
+  constructor(private readonly init: TransferServiceInit) {
+    this.logger = init.logger ?? silentLogger;
+    this.channels = intOption(init.channelsPerTransfer, DEFAULT_CHANNELS_PER_TRANSFER, 1, MAX_TRANSFER_CHANNELS, 'channelsPerTransfer');
+    this.chunkBytes = intOption(init.chunkBytes, DEFAULT_CHUNK_BYTES, MIN_TRANSFER_CHUNK_BYTES, MAX_TRANSFER_CHUNK_PAYLOAD_BYTES, 'chunkBytes');
+    this.bufferHighBytes = intOption(init.bufferHighBytes, DEFAULT_BUFFER_HIGH_BYTES, 1, Number.MAX_SAFE_INTEGER, 'bufferHighBytes');
+    this.bufferLowBytes = intOption(init.bufferLowBytes, Math.min(DEFAULT_BUFFER_LOW_BYTES, this.bufferHighBytes), 0, this.bufferHighBytes, 'bufferLowBytes');
+    this.windowBytes = intOption(init.windowBytes, DEFAULT_WINDOW_BYTES, MIN_TRANSFER_WINDOW_BYTES, Number.MAX_SAFE_INTEGER, 'windowBytes');
+    this.windowFiles = intOption(init.windowFiles, DEFAULT_WINDOW_FILES, 1, 0xffff_ffff, 'windowFiles');
+    this.decisionTimeoutMs = intOption(init.decisionTimeoutMs, DEFAULT_DECISION_TIMEOUT_MS, 1, 2 ** 31 - 1, 'decisionTimeoutMs');
+    this.retentionMs = intOption(init.partialRetentionMs, DEFAULT_PARTIAL_RETENTION_MS, 0, Number.MAX_SAFE_INTEGER, 'partialRetentionMs');
+    const emit = <E extends keyof TransferEvents>(event: E, ...args: Parameters<TransferEvents[E]>): void => {
+      try {
+        this.emitter.emit(event, ...args);
+      } catch (cause) {
+        this.logger.error('a transfer event listener threw', { event, error: String(cause) });
+      }
+    };
+    this.events = {
+      offer: (o) => emit('offer', o),
+      offered: (o) => emit('offered', o),
+      progress: (p) => emit('progress', p),
+      complete: (r) => emit('complete', r),
+      failed: (f) => emit('failed', f),
+      text: (t) => emit('text', t),
+    };
+    // Old partial data is removed in the background; a failure here must not stop the service.
+    this.prunePromise = this.storage().then(
+      ({ store }) =>
+        store.prune(Date.now(), this.retentionMs, (key) => this.locks.has(`file:${key}`)).then((n) => {
+          if (n > 0) this.logger.info('removed old partial data', { entries: n });
+        }),
+      (cause: unknown) => this.logger.warn('receive folder not usable yet', { error: String(cause) }),
+    );
+  }
+
+  /** The receive folder (created on first use) and the partial-data folder inside it. */
+  private storage(): Promise<{ root: string; store: PartialStore }> {
+    this.storagePromise ??= (async () => {
+      const dir = resolve(this.init.receiveDir);
+      try {
+        await mkdir(dir, { recursive: true });
+        const root = await realpath(dir);
+        // Partial data is private until it is verified and placed.
+        const partialDir = await ensureDirInside(root, [PARTIAL_DIR_NAME], 0o700);
+        return { root, store: new PartialStore(partialDir) };
+      } catch (cause) {
+        throw writeError(cause, `the receive folder ${dir}`);
+      }
+    })();
+    // A failure is not cached: the folder may become usable (a disk mounted) later.
+    this.storagePromise.catch(() => {
+      this.storagePromise = undefined;
+    });
+    return this.storagePromise;
+  }
+
+  attachPeer(peerId: string, provider: DataChannelProvider): void {
+    if (this.closed) return;
+    if (this.peers.has(peerId)) this.detachPeer(peerId);
+    const off = provider.onChannel((ch) => this.onChannel(peerId, ch));
+    this.peers.set(peerId, { provider, off });
+  }
+
+  detachPeer(peerId: string): void {
+    const peer = this.peers.get(peerId);
+    if (peer) {
+      peer.off();
+      this.peers.delete(peerId);
+    }
+    for (const t of [...this.outgoing.values(), ...this.incoming.values()]) {
+      if (t.peerId === peerId) t.peerGone();
+    }
+  }
+
+  private onChannel(peerId: string, ch: DataChannelLike): void {
+    const label = parseTransferLabel(ch.label);
+    if (!label) return; // another feature's channel
+    if (this.closed) {
+      ch.close();
+      return;
+    }
+    if (label.kind === 'ctl') {
+      if (this.incoming.has(label.transferId) || this.outgoing.has(label.transferId)) {
+        this.logger.warn('duplicate transfer id; closing the channel', { peerId, transferId: label.transferId });
+        ch.close();
+        return;
+      }
+      const transfer = new IncomingTransfer(label.transferId, peerId, ch, {
+        storage: () => this.storage(),
+        locks: this.locks,
+        acceptPolicy: this.init.acceptPolicy,
+        decisionTimeoutMs: this.decisionTimeoutMs,
+        windowBytes: this.windowBytes,
+        windowFiles: this.windowFiles,
+        logger: this.logger,
+        events: this.events,
+      });
+      this.incoming.set(label.transferId, transfer);
+      // Kept until its channels are closed too, so late data channels are recognised, not refused.
+      void Promise.all([transfer.settled, transfer.channelsClosed]).then(() => this.incoming.delete(label.transferId));
+      return;
+    }
+    const transfer = this.incoming.get(label.transferId);
+    if (!transfer || transfer.peerId !== peerId) {
+      ch.close();
+      return;
+    }
+    transfer.attachData(label.index, ch);
+  }
+
+  async sendFiles(peerId: string, paths: string[], options: SendOptions = {}): Promise<TransferResult> {
+    const provider = this.requirePeer(peerId);
+    options.signal?.throwIfAborted();
+    const entries = await scanSources(paths, this.logger);
+    return this.startOutgoing(peerId, provider, { entries }, options);
+  }
+
+  sendText(peerId: string, text: string, options: SendOptions = {}): Promise<TransferResult> {
+    try {
+      const bytes = Buffer.byteLength(text, 'utf8');
+      if (bytes > MAX_TRANSFER_TEXT_BYTES) {
+        throw new TransferError('ERR_TRANSFER_TEXT_TOO_LARGE', `The text is ${bytes} bytes; at most ${MAX_TRANSFER_TEXT_BYTES} can be sent.`);
+      }
+      const provider = this.requirePeer(peerId);
+      return this.startOutgoing(peerId, provider, { text }, options);
+    } catch (cause) {
+      return Promise.reject(cause instanceof Error ? cause : new Error(String(cause)));
+    }
+  }
+
+  private requirePeer(peerId: string): DataChannelProvider {
+    if (this.closed) throw new TransferError('ERR_TRANSFER_CLOSED', 'The transfer service is closed.');
+    const peer = this.peers.get(peerId);
+    if (!peer) throw new TransferError('ERR_TRANSFER_PEER_GONE', `Peer ${peerId} is not connected.`);
+    return peer.provider;
+  }
+
+  private startOutgoing(
+    peerId: string,
+    provider: DataChannelProvider,
+    what: { entries?: SourceEntry[]; text?: string },
+    options: SendOptions,
+  ): Promise<TransferResult> {
+    if (this.closed) return Promise.reject(new TransferError('ERR_TRANSFER_CLOSED', 'The transfer service is closed.'));
+    const transferId = randomBytes(16).toString('hex');
+    const transfer = new OutgoingTransfer({
+      transferId,
+      peerId,
+      provider,
+      localName: this.init.localName,
+      ...(what.entries ? { entries: what.entries } : {}),
+      ...(what.text !== undefined ? { text: what.text } : {}),
+      channels: this.channels,
+      chunkBytes: this.chunkBytes,
+      bufferHighBytes: this.bufferHighBytes,
+      bufferLowBytes: this.bufferLowBytes,
+      logger: this.logger,
+      events: this.events,
+    });
+    this.outgoing.set(transferId, transfer);
+    void Promise.all([transfer.settled, transfer.channelsClosed]).then(() => this.outgoing.delete(transferId));
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = (): void => transfer.cancel();
+      signal.addEventListener('abort', onAbort, { once: true });
+      void transfer.settled.then(() => signal.removeEventListener('abort', onAbort));
+    }
+    options.onStarted?.(transferId);
+    const files = (what.entries ?? []).map((e) => ({ path: e.path, size: e.size, kind: e.kind }));
+    this.events.offered({
+      transferId,
+      peerId,
+      senderName: this.init.localName,
+      files,
+      totalBytes: what.text !== undefined ? Buffer.byteLength(what.text, 'utf8') : files.reduce((n, f) => n + f.size, 0),
+      direction: 'send',
+      ...(what.text !== undefined ? { text: what.text } : {}),
+    });
+    if (signal?.aborted) transfer.cancel();
+    else transfer.start();
+    return transfer.result;
+  }
+
+  cancel(transferId: string): void {
+    const transfer = this.outgoing.get(transferId) ?? this.incoming.get(transferId);
+    if (transfer?.isEnded) return;
+    transfer?.cancel(new TransferError('ERR_TRANSFER_CANCELLED', 'You cancelled the transfer.'));
+  }
+
+  on<E extends keyof TransferEvents>(event: E, listener: TransferEvents[E]): this {
+    this.emitter.on(event, listener);
+    return this;
+  }
+
+  off<E extends keyof TransferEvents>(event: E, listener: TransferEvents[E]): this {
+    this.emitter.off(event, listener);
+    return this;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      for (const { off } of this.peers.values()) off();
+      this.peers.clear();
+      const all = [...this.outgoing.values(), ...this.incoming.values()];
+      for (const t of all) t.cancel(new TransferError('ERR_TRANSFER_CLOSED', 'The transfer was stopped because fileshare is shutting down.'));
+      await Promise.all(all.map((t) => t.settled));
+      // Ends grace periods: nobody is left to wait for the peer.
+      for (const t of all) t.closeChannels();
+      await this.prunePromise;
+      this.emitter.removeAllListeners();
+    })();
+    return this.closing;
+  }
+}
+
+/** Creates the transfer service: it offers, sends, receives and resumes files over the peers' data channels. */
+export function createTransferService(init: TransferServiceInit): TransferService {
+  return new TransferServiceImpl(init);
+}

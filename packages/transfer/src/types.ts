@@ -1,0 +1,147 @@
+import type { DataChannelProvider, Logger } from '@fileshare/protocol';
+
+export type TransferDirection = 'send' | 'receive';
+export type OfferDecision = 'accept' | 'decline' | 'ask';
+
+export interface TransferServiceInit {
+  /** Shown to receivers in our offers. */
+  localName: string;
+  /** Where accepted files land; created if missing. Partial data lives in `<receiveDir>/.fileshare-partial/`. */
+  receiveDir: string;
+  /**
+   * Decides incoming offers. `ask` emits `offer` and waits for `accept()`/`decline()` (declined
+   * after `decisionTimeoutMs`). Default: always `ask`.
+   */
+  acceptPolicy?: (offer: IncomingOffer) => OfferDecision;
+  /** Data channels carrying one transfer's bytes. Default 1 (the data path is CPU-bound per channel; more may help later). */
+  channelsPerTransfer?: number;
+  /** Payload bytes per data chunk. Default 64 KiB (measured best on DESIGN.md's machines); at most 256 KiB - 16. */
+  chunkBytes?: number;
+  /** Stop sending on a channel above this many buffered bytes. Default 4 MiB. */
+  bufferHighBytes?: number;
+  /** Resume sending once the channel drains to this. Default 1 MiB. */
+  bufferLowBytes?: number;
+  /** Receive window offered to senders, in bytes. Default 16 MiB: bounds our memory per incoming transfer. */
+  windowBytes?: number;
+  /** Receive window in files (started, not yet confirmed). Default 256: keeps many small files pipelined. */
+  windowFiles?: number;
+  /** Default 5 minutes. */
+  decisionTimeoutMs?: number;
+  /** Partial data older than this is removed when the service starts. Default 7 days. */
+  partialRetentionMs?: number;
+  logger?: Logger;
+}
+
+export interface FileEntry {
+  /** Relative, `/`-separated. */
+  path: string;
+  size: number;
+  kind: 'file' | 'directory';
+}
+
+export interface IncomingOffer {
+  transferId: string;
+  peerId: string;
+  /** Sanitized (no control characters, at most 63 bytes). */
+  senderName: string;
+  files: FileEntry[];
+  totalBytes: number;
+  /** Set for text transfers. */
+  text?: string;
+  accept(): void;
+  decline(): void;
+}
+
+export interface TransferProgress {
+  transferId: string;
+  direction: TransferDirection;
+  peerId: string;
+  /** Bytes done, including a resumed prefix. */
+  bytes: number;
+  totalBytes: number;
+  /** Smoothed; counts only bytes moved in this transfer. */
+  bytesPerSecond: number;
+  etaSeconds?: number;
+  currentFile?: string;
+}
+
+export interface CompletedFile {
+  /** Relative path as finally written on the receiver (may be renamed, e.g. `a (1).txt`). */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface TransferResult {
+  transferId: string;
+  direction: TransferDirection;
+  peerId: string;
+  files: CompletedFile[];
+  /** Payload bytes that went over the wire in this transfer (excludes the resumed prefix). */
+  bytesTransferred: number;
+  /** Bytes that were not sent again because the receiver already held them, verified. */
+  resumedBytes: number;
+  /** Receiver only: absolute receive folder. */
+  savedTo?: string;
+}
+
+export interface OfferedEvent {
+  transferId: string;
+  peerId: string;
+  senderName: string;
+  files: FileEntry[];
+  totalBytes: number;
+  direction: TransferDirection;
+  /** Set for text transfers. */
+  text?: string;
+}
+
+export interface FailedEvent {
+  transferId: string;
+  direction: TransferDirection;
+  peerId: string;
+  code: string;
+  message: string;
+}
+
+export interface TextEvent {
+  transferId: string;
+  peerId: string;
+  senderName: string;
+  text: string;
+}
+
+export interface TransferEvents {
+  offer: (offer: IncomingOffer) => void;
+  offered: (o: OfferedEvent) => void;
+  progress: (p: TransferProgress) => void;
+  complete: (r: TransferResult) => void;
+  failed: (f: FailedEvent) => void;
+  text: (t: TextEvent) => void;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Called once the transfer has an id (before the offer is sent), e.g. to allow `cancel(id)`. */
+  onStarted?: (transferId: string) => void;
+}
+
+export interface TransferService {
+  /** A peer got connected: its channels can carry transfers from now on. */
+  attachPeer(peerId: string, channels: DataChannelProvider): void;
+  /** A peer's connection went away: its running transfers fail with ERR_TRANSFER_PEER_GONE (partial data kept). */
+  detachPeer(peerId: string): void;
+  /**
+   * Sends files and folders (absolute or cwd-relative; a folder goes with its tree, empty folders
+   * included). Resolves when the receiver has verified every file; rejects with a TransferError.
+   */
+  sendFiles(peerId: string, paths: string[], options?: SendOptions): Promise<TransferResult>;
+  /** Sends a text (at most 1 MiB of UTF-8); resolves once the receiver accepted it. */
+  sendText(peerId: string, text: string, options?: SendOptions): Promise<TransferResult>;
+  /** Cancels a running transfer in either direction (or declines a pending offer). Unknown ids are ignored. */
+  cancel(transferId: string): void;
+  on<E extends keyof TransferEvents>(event: E, listener: TransferEvents[E]): this;
+  off<E extends keyof TransferEvents>(event: E, listener: TransferEvents[E]): this;
+  /** Cancels running transfers (partial data kept), closes files and channels, clears timers. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,168 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TransferError } from '../../src/index.js';
+import { RECEIVER_ID, type Rig, createRig, exists, listTree, nextEvent, randomFile, sha256File } from '../support/fixtures.js';
+import { cleanupNative } from '../support/ndc-pair.js';
+
+const MiB = 1024 * 1024;
+
+afterAll(() => cleanupNative());
+
+/** Starts a send and, once the receiver has written at least `atBytes`, runs `interrupt`. */
+async function sendAndInterrupt(
+  rig: Rig,
+  paths: string[],
+  atBytes: number,
+  interrupt: (transferId: string) => void | Promise<void>,
+): Promise<{ senderError: TransferError; receiverCode: string; bytesAtInterrupt: number }> {
+  let transferId = '';
+  const receiverFailed = nextEvent(rig.receiver, 'failed');
+  const reached = nextEvent(rig.receiver, 'progress', (p) => p.bytes >= atBytes);
+  const sending = rig.sender.sendFiles(RECEIVER_ID, paths, { onStarted: (id) => (transferId = id) });
+  const outcome = sending.then(
+    () => undefined,
+    (e: unknown) => e as TransferError,
+  );
+  const progress = await reached;
+  await interrupt(transferId);
+  const senderError = await outcome;
+  if (!senderError) throw new Error('the transfer finished before it could be interrupted');
+  return { senderError, receiverCode: (await receiverFailed).code, bytesAtInterrupt: progress.bytes };
+}
+
+async function partialFiles(rig: Rig): Promise<string[]> {
+  return (await readdir(join(rig.receiveDir, '.fileshare-partial'))).sort();
+}
+
+describe('resume and cancel', () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+
+  it('resumes a big file after the connection dropped: only the rest is sent, hashes match', async () => {
+    rig = await createRig();
+    const size = 96 * MiB + 123;
+    const src = join(rig.senderDir, 'big.bin');
+    await randomFile(src, size);
+
+    const cut = await sendAndInterrupt(rig, [src], 16 * MiB, () => rig!.reconnect());
+    expect(cut.senderError.code).toBe('ERR_TRANSFER_PEER_GONE');
+    expect(cut.receiverCode).toBe('ERR_TRANSFER_PEER_GONE');
+    expect(await exists(join(rig.receiveDir, 'big.bin'))).toBe(false);
+    expect(await partialFiles(rig)).toEqual(expect.arrayContaining([expect.stringMatching(/\.part$/), expect.stringMatching(/^[0-9a-f]{32}\.json$/)]));
+
+    const receiverDone = nextEvent(rig.receiver, 'complete');
+    const result = await rig.sender.sendFiles(RECEIVER_ID, [src]);
+    const received = await receiverDone;
+    expect(result.resumedBytes).toBeGreaterThanOrEqual(cut.bytesAtInterrupt);
+    expect(result.bytesTransferred).toBe(size - result.resumedBytes);
+    expect(result.bytesTransferred).toBeLessThan(size * 0.9);
+    expect(received).toMatchObject({ resumedBytes: result.resumedBytes, bytesTransferred: result.bytesTransferred });
+    expect(result.files).toEqual([{ path: 'big.bin', size, sha256: await sha256File(src) }]);
+    expect(await sha256File(join(rig.receiveDir, 'big.bin'))).toBe(await sha256File(src));
+    expect(await partialFiles(rig)).toEqual([]);
+  }, 60_000);
+
+  it('a damaged partial file is never trusted: the prefix hash differs and the whole file is sent', async () => {
+    rig = await createRig();
+    const size = 64 * MiB;
+    const src = join(rig.senderDir, 'big.bin');
+    await randomFile(src, size);
+    await sendAndInterrupt(rig, [src], 8 * MiB, () => rig!.reconnect());
+    const part = (await partialFiles(rig)).find((n) => n.endsWith('.part'))!;
+    const fh = await open(join(rig.receiveDir, '.fileshare-partial', part), 'r+');
+    await fh.write(randomBytes(16), 0, 16, 1000);
+    await fh.close();
+
+    const result = await rig.sender.sendFiles(RECEIVER_ID, [src]);
+    expect(result.resumedBytes).toBe(0);
+    expect(result.bytesTransferred).toBe(size);
+    expect(await sha256File(join(rig.receiveDir, 'big.bin'))).toBe(await sha256File(src));
+  }, 60_000);
+
+  it('resumes a folder in the same place without sending finished files again or duplicating them', async () => {
+    rig = await createRig();
+    const names = ['f1.bin', 'f2.bin', 'f3.bin', 'f4.bin'];
+    for (const n of names) await randomFile(join(rig.senderDir, 'album', n), 12 * MiB);
+    await mkdir(join(rig.senderDir, 'album', 'empty'));
+    const album = join(rig.senderDir, 'album');
+
+    await sendAndInterrupt(rig, [album], 30 * MiB, () => rig!.reconnect());
+    const before = await listTree(rig.receiveDir);
+    expect(before).toEqual(expect.arrayContaining(['album/', 'album/empty/', 'album/f1.bin', 'album/f2.bin']));
+
+    const result = await rig.sender.sendFiles(RECEIVER_ID, [album]);
+    expect(result.files.map((f) => f.path)).toEqual(names.map((n) => `album/${n}`));
+    expect(result.resumedBytes).toBeGreaterThanOrEqual(24 * MiB);
+    expect(await listTree(rig.receiveDir)).toEqual(['album/', 'album/empty/', ...names.map((n) => `album/${n}`)]);
+    for (const n of names) expect(await sha256File(join(rig.receiveDir, 'album', n))).toBe(await sha256File(join(album, n)));
+    expect(await partialFiles(rig)).toEqual([]);
+  }, 60_000);
+
+  it('cancel from the sender: both sides end with ERR_TRANSFER_CANCELLED, no final file, partial data kept', async () => {
+    rig = await createRig();
+    const src = join(rig.senderDir, 'big.bin');
+    await randomFile(src, 64 * MiB);
+    const controller = new AbortController();
+    const receiverFailed = nextEvent(rig.receiver, 'failed');
+    const senderFailed = nextEvent(rig.sender, 'failed');
+    const started = nextEvent(rig.receiver, 'progress');
+    const sending = rig.sender.sendFiles(RECEIVER_ID, [src], { signal: controller.signal });
+    await started;
+    controller.abort();
+    await expect(sending).rejects.toMatchObject({ code: 'ERR_TRANSFER_CANCELLED' });
+    expect(await receiverFailed).toMatchObject({ code: 'ERR_TRANSFER_CANCELLED', message: expect.stringMatching(/sender cancelled/) });
+    expect(await senderFailed).toMatchObject({ code: 'ERR_TRANSFER_CANCELLED', direction: 'send' });
+    expect(await listTree(rig.receiveDir)).toEqual([]);
+    expect((await partialFiles(rig)).some((n) => n.endsWith('.part'))).toBe(true);
+  }, 30_000);
+
+  it('cancel from the receiver: the sender rejects with ERR_TRANSFER_CANCELLED; the service goes on', async () => {
+    rig = await createRig();
+    const src = join(rig.senderDir, 'big.bin');
+    await randomFile(src, 64 * MiB);
+    const receiverFailed = nextEvent(rig.receiver, 'failed');
+    const receiver = rig.receiver;
+    const cancelIt = (p: { transferId: string }): void => receiver.cancel(p.transferId);
+    receiver.on('progress', cancelIt);
+    const error = (await rig.sender.sendFiles(RECEIVER_ID, [src]).catch((e: unknown) => e)) as TransferError;
+    expect(error.code).toBe('ERR_TRANSFER_CANCELLED');
+    expect(error.message).toMatch(/receiver cancelled/);
+    expect(await receiverFailed).toMatchObject({ code: 'ERR_TRANSFER_CANCELLED' });
+    expect(await listTree(rig.receiveDir)).toEqual([]);
+
+    receiver.off('progress', cancelIt);
+    await writeFile(join(rig.senderDir, 'after.txt'), 'still works');
+    expect((await rig.sender.sendFiles(RECEIVER_ID, [join(rig.senderDir, 'after.txt')])).files[0]!.path).toBe('after.txt');
+  }, 30_000);
+
+  it('a cancel while the offer waits for a decision reaches the receiver', async () => {
+    rig = await createRig({ receiver: { acceptPolicy: () => 'ask' } });
+    await writeFile(join(rig.senderDir, 'x.txt'), 'x');
+    const offer = nextEvent(rig.receiver, 'offer');
+    const receiverFailed = nextEvent(rig.receiver, 'failed');
+    let id = '';
+    const sending = rig.sender.sendFiles(RECEIVER_ID, [join(rig.senderDir, 'x.txt')], { onStarted: (t) => (id = t) });
+    await offer;
+    rig.sender.cancel(id);
+    await expect(sending).rejects.toMatchObject({ code: 'ERR_TRANSFER_CANCELLED' });
+    expect(await receiverFailed).toMatchObject({ code: 'ERR_TRANSFER_CANCELLED', transferId: id });
+  });
+
+  it('closing the service stops its transfers cleanly', async () => {
+    rig = await createRig();
+    const src = join(rig.senderDir, 'big.bin');
+    await randomFile(src, 64 * MiB);
+    const receiverFailed = nextEvent(rig.receiver, 'failed');
+    const started = nextEvent(rig.receiver, 'progress');
+    const sending = rig.sender.sendFiles(RECEIVER_ID, [src]);
+    await started;
+    await rig.sender.close();
+    await expect(sending).rejects.toMatchObject({ code: 'ERR_TRANSFER_CLOSED' });
+    expect((await receiverFailed).code).toBe('ERR_TRANSFER_CANCELLED');
+  }, 30_000);
+});
