@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { createLan, describeLan, type Lan } from '@fileshare/lan';
-import { type AgentEvent, type AgentProcess, isState, startAgent, tempDir } from './support.js';
+import { createLan, describeLan, waitForOutput, type Lan } from '@fileshare/lan';
+import { type AgentEvent, type AgentProcess, FIXTURES, isState, startAgent, tempDir } from './support.js';
 
 const MiB = 1024 * 1024;
 
@@ -195,5 +195,54 @@ describeLan('send files between agents on the LAN rig', () => {
     expect(await s.exited).toBe(4);
     expect(Object.keys(await snapshot(inbox))).toEqual([]);
     expect(process.events.some(isState(s.events.find((e) => e.event === 'ready')!.deviceId as string, 'connected'))).toBe(true);
+  });
+
+  it('hostile offers from a raw WebRTC peer write nothing outside the receive folder, and the receiver goes on serving', async () => {
+    const inbox = await folder('hostile-inbox');
+    const outside = await folder('hostile-outside');
+    await symlink(outside, join(inbox, 'escape'));
+    const absolute = join(outside, 'absolute.txt');
+    const port = 47100;
+    const receiverProcess = agent(1, ['run', '--json', '--accept', 'all', '--port', String(port), '--dir', inbox, '--state-dir', await folder('hostile-state')]);
+    await receiverProcess.deviceId();
+    const offers = [
+      '../x.txt',
+      'a/../../x.txt',
+      absolute,
+      'nul\u0000x.txt',
+      'bell\u0007x.txt',
+      'back\\..\\x.txt',
+      'C:/x.txt',
+      'CON',
+      'escape/x.txt',
+      'ok.txt',
+    ].map((path) => ({ path, content: `from a stranger: ${path}\n` }));
+    const hostile = lan.hosts[0]!.spawn(process.execPath, [join(FIXTURES, 'hostile-sender.mjs'), lan.hosts[1]!.address, String(port), JSON.stringify(offers)]);
+    const output: string[] = [];
+    hostile.stdout!.setEncoding('utf8');
+    hostile.stdout!.on('data', (c: string) => output.push(c));
+    try {
+      await waitForOutput(hostile, /"type":"done"/, { timeoutMs: 60000 });
+    } finally {
+      hostile.kill('SIGKILL');
+    }
+    const results = output
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('"result"'))
+      .map((l) => JSON.parse(l) as { path: string; outcome: string; code?: string; savedAs?: string });
+    expect(results.map((r) => r.path)).toEqual(offers.map((o) => o.path));
+    for (const r of results.slice(0, 8)) expect({ path: r.path, outcome: r.outcome, code: r.code }).toEqual({ path: r.path, outcome: 'decline', code: 'ERR_TRANSFER_UNSAFE_PATH' });
+    // Through the symlink: refused, or written beside it under a new name, never through it.
+    const viaLink = results[8]!;
+    if (viaLink.outcome === 'complete') expect(viaLink.savedAs).not.toMatch(/^escape\//);
+    else expect(viaLink.outcome).toBe('decline');
+    expect(results[9]).toMatchObject({ outcome: 'complete', savedAs: 'ok.txt' });
+    expect(await readdir(outside)).toEqual([]);
+    await expect(access(absolute)).rejects.toThrow();
+    await expect(access(join(work.path, 'x.txt'))).rejects.toThrow();
+    // Still serving: the receiver process is alive and reported the good file.
+    await receiverProcess.waitFor((e) => e.event === 'transfer-complete', 10000, 'ok.txt received');
+    expect(receiverProcess.child.exitCode).toBeNull();
   });
 });
