@@ -68,6 +68,11 @@ function errno(cause: unknown): string | undefined {
   return (cause as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** Raw file-system errors on the receiving side become typed write errors (a full disk its own code). */
+function receiveError(cause: unknown): TransferError {
+  return errno(cause) !== undefined && !(cause instanceof TransferError) ? writeError(cause, 'received data') : asTransferError(cause);
+}
+
 function protocolError(message: string): TransferError {
   return new TransferError('ERR_TRANSFER_MESSAGE_INVALID', `The sender broke the protocol: ${message}`);
 }
@@ -305,7 +310,7 @@ export class IncomingTransfer extends TransferBase {
     }
     this.phase = 'preparing';
     this.work = this.acceptAndReceive(text).catch((cause: unknown) => {
-      const error = asTransferError(cause);
+      const error = receiveError(cause);
       if (this.phase === 'preparing') this.declineWith(error);
       else this.fail(error, 'error');
     });
@@ -675,7 +680,7 @@ export class IncomingTransfer extends TransferBase {
    */
   private async finishInBackground(file: ReceiveFile): Promise<void> {
     while (this.finishing.size >= MAX_PARALLEL_FINISH) await Promise.race(this.finishing);
-    const done = this.finishFile(file).catch((cause: unknown) => this.fail(asTransferError(cause), 'error'));
+    const done = this.finishFile(file).catch((cause: unknown) => this.fail(receiveError(cause), 'error'));
     const tracked = done.then(() => {
       this.finishing.delete(tracked);
     });
@@ -718,26 +723,7 @@ export class IncomingTransfer extends TransferBase {
         throw writeError(cause, JSON.stringify(file.entry.path));
       }
       finalPath = [...file.dirSegments, name].join('/');
-      if (file.key) {
-        const st = await lstat(join(this.root, finalPath));
-        await this.store!.writeFile(
-          file.key,
-          {
-            v: 1,
-            peerId: this.peerId,
-            path: file.entry.path,
-            size: file.entry.size,
-            ...(file.entry.mtimeMs !== undefined ? { mtimeMs: file.entry.mtimeMs } : {}),
-            state: 'done',
-            verifiedBytes: file.entry.size,
-            finalPath,
-            finalMtimeMs: st.mtimeMs,
-            sha256,
-            updatedAt: Date.now(),
-          },
-          false,
-        );
-      }
+      if (file.key) await this.recordDone(file, finalPath, sha256);
     }
     if (this.isEnded) return;
     file.done = true;
@@ -745,6 +731,35 @@ export class IncomingTransfer extends TransferBase {
     this.completedByIndex.set(file.index, { path: finalPath, size: file.entry.size, sha256 });
     this.ack(true);
     this.sendControl({ type: 'file-done', index: file.index, path: finalPath });
+  }
+
+  /**
+   * Remembers a placed file until the transfer completes, so a resumed transfer skips it. Best
+   * effort: the file itself is safe, and without the record it would merely be sent again.
+   */
+  private async recordDone(file: ReceiveFile, finalPath: string, sha256: string): Promise<void> {
+    try {
+      const st = await lstat(join(this.root, finalPath));
+      await this.store!.writeFile(
+        file.key!,
+        {
+          v: 1,
+          peerId: this.peerId,
+          path: file.entry.path,
+          size: file.entry.size,
+          ...(file.entry.mtimeMs !== undefined ? { mtimeMs: file.entry.mtimeMs } : {}),
+          state: 'done',
+          verifiedBytes: file.entry.size,
+          finalPath,
+          finalMtimeMs: st.mtimeMs,
+          sha256,
+          updatedAt: Date.now(),
+        },
+        false,
+      );
+    } catch (cause) {
+      this.logger.warn('could not record a finished file for resume', { transferId: this.transferId, path: finalPath, error: String(cause) });
+    }
   }
 
   /** Folders are checked and created once per transfer; placing a file re-checks its folder's real path anyway. */
