@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
+import { homedir, hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { sanitizeDeviceName } from '@fileshare/protocol';
 
@@ -24,4 +24,15 @@ export function parseHostPort(value: string): { host: string; port: number } | u
   const port = Number(match[2]);
   if (!match[1] || port < 1 || port > 65535) return undefined;
   return { host: match[1], port };
+}
+
+/** The IPv4 address of an interface given by OS name or by address; undefined if none matches. */
+export function interfaceIPv4(nameOrAddress: string): string | undefined {
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.family !== 'IPv4') continue;
+      if (name === nameOrAddress || a.address === nameOrAddress) return a.address;
+    }
+  }
+  return undefined;
 }

@@ -6,7 +6,7 @@ import { FileshareError, type Logger, sanitizeDeviceName, silentLogger } from '@
 import { createSignaling, type RemoteHello, type Signaling } from '@fileshare/signaling';
 import { createTransferService, type IncomingOffer, type TransferService } from '@fileshare/transfer';
 import { MANUAL_PEER_RETRY_MAX_MS, MANUAL_PEER_RETRY_MIN_MS, WAIT_FOR_PEER_DEFAULT_MS } from './constants.js';
-import { defaultDeviceName, defaultReceiveDir, defaultStateDir, parseHostPort } from './defaults.js';
+import { defaultDeviceName, defaultReceiveDir, defaultStateDir, interfaceIPv4, parseHostPort } from './defaults.js';
 import { CoreError } from './errors.js';
 import { type Identity, loadIdentity } from './identity.js';
 import type {
@@ -105,8 +105,11 @@ class Node implements FileshareNode {
       port: this.init.port ?? 0,
       logger: this.logger,
     });
+    // With --interface, ICE gathers candidates on that interface only, like mDNS answers.
+    const bindAddress = this.init.interface !== undefined ? interfaceIPv4(this.init.interface) : undefined;
     this.peerManager = createPeerManager({
       localId: this.deviceId,
+      ...(bindAddress !== undefined ? { bindAddress } : {}),
       logger: this.logger,
       sendSignal: (peerId, message) => {
         const peer = this.peerTable.get(peerId);

@@ -134,7 +134,8 @@ export class PeerChannel implements DataChannelLike {
     if (this.ended) return;
     this.ended = true;
     const listeners = [...this.closeListeners];
-    this.messageListeners.clear();
+    // Message listeners stay: node-datachannel delivers close and message events on separate
+    // queues, so a channel's last message (a transfer's `cancel`, say) can come after its close.
     this.lowListeners.clear();
     this.closeListeners.clear();
     this.errorListeners.clear();

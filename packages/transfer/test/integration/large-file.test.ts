@@ -35,7 +35,7 @@ describe('large files', () => {
     await fh.close();
     const mtimeMs = Math.floor((await stat(src)).mtimeMs);
 
-    // The partial data an earlier, interrupted run would have left (format: docs/protocol/transfer.md).
+    // The partial data an earlier, interrupted run would have left (format: docs/PROTOCOL.md, "Resume").
     const partialDir = join(rig.receiveDir, '.fileshare-partial');
     await mkdir(partialDir, { recursive: true });
     const key = fileKey(SENDER_ID, 'huge.bin', size, mtimeMs);
