@@ -317,5 +317,5 @@ describe('full disk', () => {
     full.off('offer', acceptBoth);
     full.on('offer', (o) => o.accept());
     expect((await sender.sendFiles(ids.full, [join(root, 'src', 'small.txt')])).files[0]!.path).toBe('small.txt');
-  }, 60_000);
+  }, 150_000);
 });

@@ -65,7 +65,7 @@ describe('resume and cancel', () => {
     expect(result.files).toEqual([{ path: 'big.bin', size, sha256: await sha256File(src) }]);
     expect(await sha256File(join(rig.receiveDir, 'big.bin'))).toBe(await sha256File(src));
     expect(await partialFiles(rig)).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 
   it('a damaged partial file is never trusted: the prefix hash differs and the whole file is sent', async () => {
     rig = await createRig();
@@ -82,7 +82,7 @@ describe('resume and cancel', () => {
     expect(result.resumedBytes).toBe(0);
     expect(result.bytesTransferred).toBe(size);
     expect(await sha256File(join(rig.receiveDir, 'big.bin'))).toBe(await sha256File(src));
-  }, 60_000);
+  }, 150_000);
 
   it('resumes a folder in the same place without sending finished files again or duplicating them', async () => {
     rig = await createRig();
@@ -101,7 +101,7 @@ describe('resume and cancel', () => {
     expect(await listTree(rig.receiveDir)).toEqual(['album/', 'album/empty/', ...names.map((n) => `album/${n}`)]);
     for (const n of names) expect(await sha256File(join(rig.receiveDir, 'album', n))).toBe(await sha256File(join(album, n)));
     expect(await partialFiles(rig)).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 
   it('cancel from the sender: both sides end with ERR_TRANSFER_CANCELLED, no final file, partial data kept', async () => {
     rig = await createRig();
