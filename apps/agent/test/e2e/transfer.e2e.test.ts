@@ -183,6 +183,17 @@ describeLan('send files between agents on the LAN rig', () => {
     expect(r.process.events.filter((e) => e.event === 'transfer-complete')).toHaveLength(2);
   });
 
+  it('send --text delivers a message that the receiver prints as a text-received event', async () => {
+    const inbox = await folder('text-inbox');
+    const r = await receiver(1, await folder('text-state-r'), inbox);
+    const text = 'hello from host 0 — ünïcödé ✓\nsecond line';
+    const s = agent(0, ['send', '--json', '--to', r.id, '--text', text, '--name', 'text-sender', '--state-dir', await folder('text-state-s')]);
+    expect(await s.exited).toBe(0);
+    const received = await r.process.waitFor((e) => e.event === 'text-received', 10000, 'text');
+    expect(received.text).toBe(text);
+    expect(received.peerName).toBe('text-sender');
+  });
+
   it('a receiver with --accept none declines: the sender exits 4 and nothing is written', async () => {
     const inbox = await folder('decline-inbox');
     const process = agent(1, ['run', '--json', '--accept', 'none', '--dir', inbox, '--state-dir', await folder('decline-state-r')]);
