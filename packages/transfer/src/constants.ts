@@ -15,7 +15,7 @@ export const DEFAULT_PARTIAL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /** Folder inside the receive folder holding `.part` data and resume records. */
 export const PARTIAL_DIR_NAME = '.fileshare-partial';
 /** The receiver syncs a growing `.part` file and records its length this often (bytes). */
-export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
+export const CHECKPOINT_BYTES = 32 * 1024 * 1024;
 /** The receiver acknowledges consumed bytes once this fraction of the window is unacknowledged. */
 export const ACK_FRACTION = 4;
 /** The whole offer (header, file pages, text pages) must arrive within this time. */

@@ -643,24 +643,23 @@ export class IncomingTransfer extends TransferBase {
     if (file.sinceCheckpoint >= CHECKPOINT_BYTES && file.key) await this.checkpoint(file);
   }
 
+  /** The part of a resume record that identifies the file (the resume key's inputs). */
+  private recordOf(file: ReceiveFile) {
+    return {
+      v: 1 as const,
+      peerId: this.peerId,
+      path: file.entry.path,
+      size: file.entry.size,
+      ...(file.entry.mtimeMs !== undefined ? { mtimeMs: file.entry.mtimeMs } : {}),
+      updatedAt: Date.now(),
+    };
+  }
+
   /** Makes the received prefix durable, then records its length: a record never claims bytes a crash could lose. */
   private async checkpoint(file: ReceiveFile): Promise<void> {
     try {
       await file.fh!.datasync();
-      await this.store!.writeFile(
-        file.key!,
-        {
-          v: 1,
-          peerId: this.peerId,
-          path: file.entry.path,
-          size: file.entry.size,
-          ...(file.entry.mtimeMs !== undefined ? { mtimeMs: file.entry.mtimeMs } : {}),
-          state: 'partial',
-          verifiedBytes: file.buffer!.nextOffset,
-          updatedAt: Date.now(),
-        },
-        true,
-      );
+      await this.store!.writeFile(file.key!, { ...this.recordOf(file), state: 'partial', verifiedBytes: file.buffer!.nextOffset }, true);
       file.sinceCheckpoint = 0;
     } catch (cause) {
       throw writeError(cause, JSON.stringify(file.entry.path));
@@ -742,19 +741,7 @@ export class IncomingTransfer extends TransferBase {
       const st = await lstat(join(this.root, finalPath));
       await this.store!.writeFile(
         file.key!,
-        {
-          v: 1,
-          peerId: this.peerId,
-          path: file.entry.path,
-          size: file.entry.size,
-          ...(file.entry.mtimeMs !== undefined ? { mtimeMs: file.entry.mtimeMs } : {}),
-          state: 'done',
-          verifiedBytes: file.entry.size,
-          finalPath,
-          finalMtimeMs: st.mtimeMs,
-          sha256,
-          updatedAt: Date.now(),
-        },
+        { ...this.recordOf(file), state: 'done', verifiedBytes: file.entry.size, finalPath, finalMtimeMs: st.mtimeMs, sha256 },
         false,
       );
     } catch (cause) {
