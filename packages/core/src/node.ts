@@ -4,7 +4,12 @@ import { createDiscovery, type Discovery, type DiscoveredPeer } from '@fileshare
 import { createPeerManager, type PeerManager } from '@fileshare/peer';
 import { FileshareError, type Logger, sanitizeDeviceName, silentLogger } from '@fileshare/protocol';
 import { createSignaling, type RemoteHello, type Signaling } from '@fileshare/signaling';
-import { createTransferService, type IncomingOffer, type TransferService } from '@fileshare/transfer';
+import {
+  createTransferService,
+  type IncomingOffer,
+  type TransferResult as TransferServiceResult,
+  type TransferService,
+} from '@fileshare/transfer';
 import { MANUAL_PEER_RETRY_MAX_MS, MANUAL_PEER_RETRY_MIN_MS, WAIT_FOR_PEER_DEFAULT_MS } from './constants.js';
 import { defaultDeviceName, defaultReceiveDir, defaultStateDir, interfaceIPv4, parseHostPort } from './defaults.js';
 import { CoreError } from './errors.js';
@@ -17,6 +22,11 @@ import type {
   PeerInfo,
   TransferResult,
 } from './types.js';
+
+/** What a sender learns of its finished transfer (the service's result without its routing fields). */
+function summarize(result: TransferServiceResult): TransferResult {
+  return { transferId: result.transferId, files: result.files, bytesTransferred: result.bytesTransferred, resumedBytes: result.resumedBytes };
+}
 
 interface ManualPeer {
   host: string;
@@ -166,8 +176,7 @@ class Node implements FileshareNode {
   private onDiscovered(found: DiscoveredPeer): void {
     const known = this.peerTable.get(found.id);
     if (!known) {
-      this.peerTable.set(found.id, { id: found.id, name: found.name, address: found.address, port: found.port, state: 'discovered', manual: false });
-      this.emit({ event: 'peer-discovered', peerId: found.id, name: found.name, address: found.address, port: found.port, manual: false });
+      this.addKnownPeer({ id: found.id, name: found.name, address: found.address, port: found.port, manual: false });
     } else if (known.address !== found.address || known.port !== found.port || known.name !== found.name) {
       Object.assign(known, { name: found.name, address: found.address, port: found.port });
       this.emit({ event: 'peer-updated', peerId: found.id, name: found.name, address: found.address, port: found.port });
@@ -186,16 +195,20 @@ class Node implements FileshareNode {
   /** A peer identified itself on a signaling connection: it exists even if mDNS never showed it. */
   private onHello(hello: RemoteHello): void {
     if (hello.peerId === this.deviceId) return;
-    const known = this.peerTable.get(hello.peerId);
-    if (!known) {
+    if (!this.peerTable.has(hello.peerId)) {
       // The hello of a dialled `--peer` arrives before connect() resolves: match by address too.
       const manual = this.manualPeers.some(
         (m) => m.peerId === hello.peerId || (m.host === hello.address && m.port === hello.port),
       );
-      this.peerTable.set(hello.peerId, { id: hello.peerId, name: hello.name, address: hello.address, port: hello.port, state: 'discovered', manual });
-      this.emit({ event: 'peer-discovered', peerId: hello.peerId, name: hello.name, address: hello.address, port: hello.port, manual });
+      this.addKnownPeer({ id: hello.peerId, name: hello.name, address: hello.address, port: hello.port, manual });
     }
     this.peerManager?.peerSeen(hello.peerId);
+  }
+
+  /** A peer we did not know, from mDNS or a signaling hello: listed as `discovered`. */
+  private addKnownPeer(peer: Omit<PeerInfo, 'state'>): void {
+    this.peerTable.set(peer.id, { ...peer, state: 'discovered' });
+    this.emit({ event: 'peer-discovered', peerId: peer.id, name: peer.name, address: peer.address, port: peer.port, manual: peer.manual });
   }
 
   private wirePeers(peers: PeerManager): void {
@@ -282,10 +295,8 @@ class Node implements FileshareNode {
       this.signaling
         .connect(manual.host, manual.port)
         .then((hello) => {
-          manual.peerId = hello.peerId;
           manual.delayMs = MANUAL_PEER_RETRY_MIN_MS;
-          const peer = this.peerTable.get(hello.peerId);
-          if (peer) peer.manual = true;
+          this.markManual(manual, hello);
         })
         .catch((error: unknown) => {
           if (this.closing) return;
@@ -302,7 +313,11 @@ class Node implements FileshareNode {
     if (!parsed) throw new CoreError('ERR_PEER_ADDRESS_INVALID', `"${hostPort}" is not host:port.`);
     const manual: ManualPeer = { ...parsed, delayMs: MANUAL_PEER_RETRY_MIN_MS };
     this.manualPeers.push(manual);
-    const hello = await this.requireSignaling().connect(parsed.host, parsed.port);
+    this.markManual(manual, await this.requireSignaling().connect(parsed.host, parsed.port));
+  }
+
+  /** A `--peer` address answered: remember whose it is, so that peer is kept and re-dialled. */
+  private markManual(manual: ManualPeer, hello: RemoteHello): void {
     manual.peerId = hello.peerId;
     const peer = this.peerTable.get(hello.peerId);
     if (peer) peer.manual = true;
@@ -391,14 +406,12 @@ class Node implements FileshareNode {
 
   async sendFiles(peerId: string, paths: string[], options: { signal?: AbortSignal; onStarted?: (transferId: string) => void } = {}): Promise<TransferResult> {
     const id = this.requireConnected(peerId);
-    const result = await this.requireTransfers().sendFiles(id, paths, options);
-    return { transferId: result.transferId, files: result.files, bytesTransferred: result.bytesTransferred, resumedBytes: result.resumedBytes };
+    return summarize(await this.requireTransfers().sendFiles(id, paths, options));
   }
 
   async sendText(peerId: string, text: string, options: { signal?: AbortSignal } = {}): Promise<TransferResult> {
     const id = this.requireConnected(peerId);
-    const result = await this.requireTransfers().sendText(id, text, options);
-    return { transferId: result.transferId, files: result.files, bytesTransferred: result.bytesTransferred, resumedBytes: result.resumedBytes };
+    return summarize(await this.requireTransfers().sendText(id, text, options));
   }
 
   respondToOffer(transferId: string, decision: 'accept' | 'decline'): void {
