@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { createLan, describeLan, waitForOutput, type Lan } from '@fileshare/lan';
-import { type AgentEvent, type AgentProcess, FIXTURES, isState, startAgent, tempDir } from './support.js';
+import { type AgentEvent, type AgentProcess, FIXTURES, isState, onJsonLines, startAgent, tempDir } from './support.js';
 
 const SIGNAL_PORT = 47000;
 
@@ -131,16 +131,7 @@ describeLan('peers find and connect (agent run on the LAN rig)', () => {
     const fakeId = 'f'.repeat(32); // the highest possible id: the agent must initiate, never answer
     const fake = lan.hosts[1]!.spawn(process.execPath, [join(FIXTURES, 'fake-peer.mjs'), String(SIGNAL_PORT), fakeId, `${lan.hosts[0]!.address}:${SIGNAL_PORT}`]);
     const lines: { type: string; kind?: string; at: number }[] = [];
-    let buffered = '';
-    fake.stdout!.setEncoding('utf8');
-    fake.stdout!.on('data', (c: string) => {
-      buffered += c;
-      let n: number;
-      while ((n = buffered.indexOf('\n')) >= 0) {
-        lines.push(JSON.parse(buffered.slice(0, n)) as never);
-        buffered = buffered.slice(n + 1);
-      }
-    });
+    onJsonLines(fake, (line) => lines.push(line as (typeof lines)[number]));
     try {
       await waitForOutput(fake, /"sent-offer"/, { timeoutMs: 15000 });
       const notConnected = await agent.waitFor(isState(fakeId, 'not-connected'), 70000, 'not-connected');

@@ -11,6 +11,27 @@ export const FIXTURES = resolve(here, '../fixtures');
 
 export type AgentEvent = { event: string; [key: string]: unknown };
 
+/** Calls `onObject` with each line the child prints on stdout that is a JSON object; other lines are skipped. */
+export function onJsonLines(child: ChildProcess, onObject: (value: Record<string, unknown>) => void): void {
+  let buffered = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (typeof value === 'object' && value !== null) onObject(value as Record<string, unknown>);
+    }
+  });
+}
+
 /** An agent running inside a rig host, with its JSON-lines events collected as they come. */
 export class AgentProcess {
   readonly events: AgentEvent[] = [];
@@ -22,21 +43,9 @@ export class AgentProcess {
     readonly host: LanHost,
     readonly child: ChildProcess,
   ) {
-    let buffered = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        try {
-          this.events.push({ ...(JSON.parse(line) as AgentEvent), at: Date.now() });
-        } catch {
-          // not JSON: ignore (a test asserts on events only)
-        }
-        for (const wake of [...this.waiters]) wake();
-      }
+    onJsonLines(child, (value) => {
+      this.events.push({ ...(value as AgentEvent), at: Date.now() });
+      for (const wake of [...this.waiters]) wake();
     });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {

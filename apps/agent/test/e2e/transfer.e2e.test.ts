@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { access, mkdir, open, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createLan, describeLan, waitForOutput, type Lan } from '@fileshare/lan';
-import { type AgentEvent, type AgentProcess, FIXTURES, isState, startAgent, tempDir } from './support.js';
+import { type AgentEvent, type AgentProcess, FIXTURES, isState, onJsonLines, startAgent, tempDir } from './support.js';
 
 const MiB = 1024 * 1024;
 
@@ -229,19 +229,15 @@ describeLan('send files between agents on the LAN rig', () => {
       'ok.txt',
     ].map((path) => ({ path, content: `from a stranger: ${path}\n` }));
     const hostile = lan.hosts[0]!.spawn(process.execPath, [join(FIXTURES, 'hostile-sender.mjs'), lan.hosts[1]!.address, String(port), JSON.stringify(offers)]);
-    const output: string[] = [];
-    hostile.stdout!.setEncoding('utf8');
-    hostile.stdout!.on('data', (c: string) => output.push(c));
+    const results: { path: string; outcome: string; code?: string; savedAs?: string }[] = [];
+    onJsonLines(hostile, (line) => {
+      if (line.type === 'result') results.push(line as (typeof results)[number]);
+    });
     try {
       await waitForOutput(hostile, /"type":"done"/, { timeoutMs: 60000 });
     } finally {
       hostile.kill('SIGKILL');
     }
-    const results = output
-      .join('')
-      .split('\n')
-      .filter((l) => l.includes('"result"'))
-      .map((l) => JSON.parse(l) as { path: string; outcome: string; code?: string; savedAs?: string });
     expect(results.map((r) => r.path)).toEqual(offers.map((o) => o.path));
     for (const r of results.slice(0, 8)) expect({ path: r.path, outcome: r.outcome, code: r.code }).toEqual({ path: r.path, outcome: 'decline', code: 'ERR_TRANSFER_UNSAFE_PATH' });
     // Through the symlink: refused, or written beside it under a new name, never through it.
