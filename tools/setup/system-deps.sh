@@ -3,6 +3,8 @@
 # Idempotent: does nothing when everything is installed. Never fails the caller when it cannot
 # install (not root): rig tests then skip themselves with a one-line reason.
 set -euo pipefail
+# ip and nft live in sbin, which a minimal environment can leave off PATH; the rig looks there too.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 # command -> Debian package that provides it
 declare -A PACKAGE_FOR=( [ip]=iproute2 [nft]=nftables [tmux]=tmux )

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { lanUnavailableReason } from './availability.js';
 import {
+  findExecutable,
   ip,
   ipBatch,
   ipCommand,
@@ -129,7 +130,10 @@ class RigHost implements LanHost {
 
   spawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
     this.lan.assertOpen();
-    const child = spawn(ipCommand(), ['netns', 'exec', this.netns, command, ...args], {
+    // `ip netns exec` searches only PATH; resolving here also finds ip and nft in sbin when a
+    // minimal environment (cron, env -i, some CI runners) leaves sbin off PATH.
+    const executable = command.includes('/') ? command : (findExecutable(command) ?? command);
+    const child = spawn(ipCommand(), ['netns', 'exec', this.netns, executable, ...args], {
       detached: true,
       env: options.env ?? process.env,
       cwd: options.cwd,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { Lan, LanHost } from '../../src/index.js';
 import { LanError, createLan, describeLan, waitForOutput } from '../../src/index.js';
+import { ipCommand } from '../../src/commands.js';
 
 const GROUP = '239.255.42.99';
 const UDP_PORT = 45999;
@@ -66,7 +67,7 @@ async function tcpConnects(from: LanHost, to: LanHost, timeoutMs = 1000): Promis
 }
 
 function netnsNames(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+  return execFileSync(ipCommand(), ['netns', 'list'], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.split(' ')[0] ?? '')
     .filter(Boolean);
@@ -202,7 +203,7 @@ describeLan('LAN rig lifecycle', () => {
     const deadPid = dead.pid!;
     await new Promise((resolve) => dead.once('exit', resolve));
     const stale = `fsrig-${deadPid}-dead01-sw`;
-    execFileSync('ip', ['netns', 'add', stale]);
+    execFileSync(ipCommand(), ['netns', 'add', stale]);
     const lan = await createLan({ hosts: 1 });
     try {
       expect(netnsNames()).not.toContain(stale);
