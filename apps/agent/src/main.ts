@@ -7,6 +7,7 @@ import {
   type NodeEvent,
 } from '@fileshare/core';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { exitWhenFlushed } from './exit.js';
 import { describeEvent, formatBytes, formatDuration, progressBar } from './format.js';
 import { stderrLogger } from './logger.js';
 
@@ -78,13 +79,13 @@ function printEvent(event: NodeEvent, json: boolean): void {
 }
 
 /** Expected failures print one sentence; only bugs print a stack. */
-function fail(error: unknown, json: boolean): never {
+async function fail(error: unknown, json: boolean): Promise<never> {
   const code = error instanceof FileshareError ? error.code : undefined;
   const message = error instanceof Error ? error.message : String(error);
   if (json) process.stdout.write(`${JSON.stringify({ event: 'error', code: code ?? 'ERR_UNEXPECTED', message })}\n`);
   process.stderr.write(`fileshare-agent: ${message}${code ? ` [${code}]` : ''}\n`);
   if (!(error instanceof FileshareError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  process.exit(exitCodeFor(code));
+  return exitWhenFlushed(exitCodeFor(code));
 }
 
 /** Runs `body` with a node; closes it (mDNS goodbyes) on return, error, SIGINT or SIGTERM. */
@@ -103,10 +104,10 @@ async function withNode(init: FileshareNodeInit, json: boolean, body: (node: Fil
     node = await createFileshareNode(init);
     const code = await body(node, controller.signal);
     await node.close();
-    process.exit(code);
+    return await exitWhenFlushed(code);
   } catch (error) {
     await node?.close();
-    fail(error, json);
+    return fail(error, json);
   }
 }
 
@@ -139,7 +140,7 @@ function progressRenderer(json: boolean): { update(e: NodeEvent): void; done(): 
 async function sendCommand(paths: string[], options: CommonOptions & { to: string; timeout: number; text?: string }): Promise<void> {
   if (paths.length === 0 && options.text === undefined) {
     process.stderr.write('fileshare-agent: nothing to send; name files or folders, or use --text.\n');
-    process.exit(EXIT.usage);
+    return exitWhenFlushed(EXIT.usage);
   }
   const progress = progressRenderer(options.json);
   let transferId: string | undefined;

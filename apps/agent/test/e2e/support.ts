@@ -51,7 +51,8 @@ export class AgentProcess {
     child.stderr?.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-20000);
     });
-    this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    // 'close', not 'exit': by then every line the agent printed has been read.
+    this.exited = new Promise((resolveExit) => child.once('close', (code: number | null) => resolveExit(code)));
     void this.exited.then(() => {
       for (const wake of [...this.waiters]) wake();
     });

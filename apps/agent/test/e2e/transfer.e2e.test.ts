@@ -183,6 +183,38 @@ describeLan('send files between agents on the LAN rig', () => {
     expect(r.process.events.filter((e) => e.event === 'transfer-complete')).toHaveLength(2);
   });
 
+  it('a folder of 5000 small files arrives whole, and a slow reader of the JSON events still gets the last line whole (stdout is flushed before exit)', async () => {
+    const source = await folder('many');
+    const tree = join(source, 'many');
+    const expected: Record<string, string> = {};
+    for (let i = 0; i < 5000; i++) {
+      const sub = `d${Math.floor(i / 100)}`;
+      if (i % 100 === 0) await mkdir(join(tree, sub), { recursive: true });
+      const data = randomBytes(i % 7 === 0 ? 0 : (i * 37) % 2048);
+      await writeFile(join(tree, sub, `f${i}.bin`), data);
+      expected[`${sub}/f${i}.bin`] = createHash('sha256').update(data).digest('hex');
+    }
+    const inbox = await folder('many-inbox');
+    const r = await receiver(1, await folder('many-state-r'), inbox);
+    const s = send(0, await folder('many-state-s'), r.id, [tree]);
+    await s.waitFor((e) => e.event === 'transfer-offered', 60000, 'offer');
+    // A script that is slow to read the events: the last line (the whole file list, ~500 KB) is
+    // more than the pipe holds, so the sender must wait for the reader before it exits; exiting
+    // with the rest still queued would cut the line. The reader pauses until the sender exits or
+    // has clearly waited (3 s after the receiver verified everything).
+    s.child.stdout!.pause();
+    expect(await completeOn(r.process, 120000)).toMatchObject({ event: 'transfer-complete' });
+    await Promise.race([new Promise((resolveExit) => s.child.once('exit', resolveExit)), new Promise((resolveWait) => setTimeout(resolveWait, 3000))]);
+    s.child.stdout!.resume();
+    expect(await s.exited).toBe(0);
+    const done = await completeOn(s, 1000);
+    expect(done).toMatchObject({ event: 'transfer-complete' });
+    const listed = done.files as { path: string; sha256: string }[];
+    expect(Object.fromEntries(listed.map((f) => [f.path.slice('many/'.length), f.sha256]))).toEqual(expected);
+    const received = await snapshot(join(inbox, 'many'));
+    expect(Object.fromEntries(Object.entries(received).filter(([k]) => !k.endsWith('/')))).toEqual(expected);
+  });
+
   it('send --text delivers a message that the receiver prints as a text-received event', async () => {
     const inbox = await folder('text-inbox');
     const r = await receiver(1, await folder('text-state-r'), inbox);

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// Benchmark: a folder of many small files from host 0 to host 1 of the LAN rig, with the real
+// agents. Users of other tools report that many small files get slower and slower; this prints
+// files per second for growing counts (the rate must not fall with the count), the peak resident
+// memory of both processes, and checks every received file against the original.
+// Needs root (network namespaces). Build first: `npx nx run-many -t build`.
+// Usage: node tools/bench/rig-many-files.mjs [--counts 1000,10000] [--max-bytes 16384]
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createLan, lanUnavailableReason } from '../lan/dist/index.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const agentMain = join(root, 'apps/agent/dist/main.js');
+const { values } = parseArgs({
+  options: { counts: { type: 'string', default: '1000,10000' }, 'max-bytes': { type: 'string', default: '16384' } },
+});
+const FILES_PER_FOLDER = 100;
+
+const reason = lanUnavailableReason();
+if (reason) {
+  console.log(`skipped: ${reason}`);
+  process.exit(0);
+}
+
+function lines(child, onEvent) {
+  let buffered = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (c) => {
+    buffered += c;
+    let n;
+    while ((n = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, n);
+      buffered = buffered.slice(n + 1);
+      try {
+        onEvent({ ...JSON.parse(line), at: performance.now() });
+      } catch {
+        /* not an event */
+      }
+    }
+  });
+}
+
+/** Peak resident set (VmHWM) of a process, in MiB; polled because the process may exit. */
+async function peakRss(pid) {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+
+/** A tree of `count` files of 0..maxBytes random bytes, 100 per folder; returns path -> sha256. */
+async function makeTree(dir, count, maxBytes) {
+  const expected = new Map();
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const folder = `d${String(Math.floor(i / FILES_PER_FOLDER)).padStart(4, '0')}`;
+    if (i % FILES_PER_FOLDER === 0) await mkdir(join(dir, folder), { recursive: true });
+    const data = randomBytes(randomInt(0, maxBytes + 1));
+    const rel = `${folder}/f${i}.bin`;
+    await writeFile(join(dir, rel), data);
+    expected.set(rel, sha256(data));
+    bytes += data.length;
+  }
+  return { expected, bytes };
+}
+
+const work = await mkdtemp(join(tmpdir(), 'fileshare-bench-many-'));
+const lan = await createLan({ hosts: 2 });
+try {
+  const inbox = join(work, 'inbox');
+  const receiver = lan.hosts[1].spawn(process.execPath, [agentMain, 'run', '--json', '--accept', 'all', '--dir', inbox, '--state-dir', join(work, 'r-state')]);
+  let receiverId;
+  lines(receiver, (e) => {
+    if (e.event === 'ready') receiverId = e.deviceId;
+  });
+  while (!receiverId) await new Promise((r) => setTimeout(r, 50));
+
+  console.log(`fileshare rig benchmark: many small files (0-${values['max-bytes']} bytes each), host 0 -> host 1`);
+  console.log('files  | MiB   | seconds (offer->verified) | files/s | sender peak RSS MiB | receiver peak RSS MiB | received intact');
+  for (const count of values.counts.split(',').map(Number)) {
+    const name = `tree-${count}`;
+    const source = join(work, name);
+    const { expected, bytes } = await makeTree(source, count, Number(values['max-bytes']));
+    const sender = lan.hosts[0].spawn(process.execPath, [agentMain, 'send', '--json', '--to', receiverId, '--state-dir', join(work, `s-state-${count}`), source]);
+    let offeredAt;
+    let doneAt;
+    let failed;
+    lines(sender, (e) => {
+      if (e.event === 'transfer-offered') offeredAt = e.at;
+      if (e.event === 'transfer-complete') doneAt = e.at;
+      if (e.event === 'transfer-failed' || e.event === 'error') failed = e;
+    });
+    let senderPeak = 0;
+    const poll = setInterval(async () => {
+      senderPeak = Math.max(senderPeak, await peakRss(sender.pid));
+    }, 200);
+    // 'close', not 'exit': the last event line (the whole file list) may still be in the pipe.
+    const code = await new Promise((r) => sender.once('close', r));
+    clearInterval(poll);
+    const receiverPeak = await peakRss(receiver.pid);
+    if (code !== 0 || !doneAt) {
+      console.log(`${count} | failed (exit ${code}) ${failed ? `${failed.code}: ${failed.message}` : ''}`);
+      continue;
+    }
+    let intact = 0;
+    for (const [rel, hash] of expected) {
+      const got = await readFile(join(inbox, name, rel)).catch(() => undefined);
+      if (got && sha256(got) === hash) intact++;
+    }
+    const seconds = (doneAt - offeredAt) / 1000;
+    console.log(
+      [
+        String(count).padEnd(6),
+        (bytes / 1024 / 1024).toFixed(1).padEnd(5),
+        seconds.toFixed(2).padEnd(25),
+        (count / seconds).toFixed(0).padEnd(7),
+        senderPeak.toFixed(0).padEnd(19),
+        receiverPeak.toFixed(0).padEnd(21),
+        `${intact}/${count}`,
+      ].join(' | '),
+    );
+    await rm(source, { recursive: true, force: true });
+    await rm(join(inbox, name), { recursive: true, force: true });
+  }
+  receiver.kill('SIGTERM');
+} finally {
+  await lan.close();
+  await rm(work, { recursive: true, force: true });
+}
