@@ -8,52 +8,17 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLan, lanUnavailableReason } from '../lan/dist/index.js';
+import { createLan } from '../lan/dist/index.js';
+import { agentMain, describeFailure, exitUnlessRigAvailable, measureSend, onAgentEvents, peakRss } from './rig-support.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const agentMain = join(root, 'apps/agent/dist/main.js');
 const { values } = parseArgs({
   options: { counts: { type: 'string', default: '1000,10000' }, 'max-bytes': { type: 'string', default: '16384' } },
 });
 const FILES_PER_FOLDER = 100;
 
-const reason = lanUnavailableReason();
-if (reason) {
-  console.log(`skipped: ${reason}`);
-  process.exit(0);
-}
-
-function lines(child, onEvent) {
-  let buffered = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (c) => {
-    buffered += c;
-    let n;
-    while ((n = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, n);
-      buffered = buffered.slice(n + 1);
-      try {
-        onEvent({ ...JSON.parse(line), at: performance.now() });
-      } catch {
-        /* not an event */
-      }
-    }
-  });
-}
-
-/** Peak resident set (VmHWM) of a process, in MiB; polled because the process may exit. */
-async function peakRss(pid) {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const m = /VmHWM:\s+(\d+) kB/.exec(status);
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+exitUnlessRigAvailable();
 
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 
@@ -79,7 +44,7 @@ try {
   const inbox = join(work, 'inbox');
   const receiver = lan.hosts[1].spawn(process.execPath, [agentMain, 'run', '--json', '--accept', 'all', '--dir', inbox, '--state-dir', join(work, 'r-state')]);
   let receiverId;
-  lines(receiver, (e) => {
+  onAgentEvents(receiver, (e) => {
     if (e.event === 'ready') receiverId = e.deviceId;
   });
   while (!receiverId) await new Promise((r) => setTimeout(r, 50));
@@ -90,25 +55,10 @@ try {
     const name = `tree-${count}`;
     const source = join(work, name);
     const { expected, bytes } = await makeTree(source, count, Number(values['max-bytes']));
-    const sender = lan.hosts[0].spawn(process.execPath, [agentMain, 'send', '--json', '--to', receiverId, '--state-dir', join(work, `s-state-${count}`), source]);
-    let offeredAt;
-    let doneAt;
-    let failed;
-    lines(sender, (e) => {
-      if (e.event === 'transfer-offered') offeredAt = e.at;
-      if (e.event === 'transfer-complete') doneAt = e.at;
-      if (e.event === 'transfer-failed' || e.event === 'error') failed = e;
-    });
-    let senderPeak = 0;
-    const poll = setInterval(async () => {
-      senderPeak = Math.max(senderPeak, await peakRss(sender.pid));
-    }, 200);
-    // 'close', not 'exit': the last event line (the whole file list) may still be in the pipe.
-    const code = await new Promise((r) => sender.once('close', r));
-    clearInterval(poll);
+    const sent = await measureSend(lan.hosts[0], ['--to', receiverId, '--state-dir', join(work, `s-state-${count}`), source]);
     const receiverPeak = await peakRss(receiver.pid);
-    if (code !== 0 || !doneAt) {
-      console.log(`${count} | failed (exit ${code}) ${failed ? `${failed.code}: ${failed.message}` : ''}`);
+    if (sent.seconds === undefined) {
+      console.log(describeFailure(count, sent));
       continue;
     }
     let intact = 0;
@@ -116,14 +66,14 @@ try {
       const got = await readFile(join(inbox, name, rel)).catch(() => undefined);
       if (got && sha256(got) === hash) intact++;
     }
-    const seconds = (doneAt - offeredAt) / 1000;
+    const { seconds } = sent;
     console.log(
       [
         String(count).padEnd(6),
         (bytes / 1024 / 1024).toFixed(1).padEnd(5),
         seconds.toFixed(2).padEnd(25),
         (count / seconds).toFixed(0).padEnd(7),
-        senderPeak.toFixed(0).padEnd(19),
+        sent.peakMiB.toFixed(0).padEnd(19),
         receiverPeak.toFixed(0).padEnd(21),
         `${intact}/${count}`,
       ].join(' | '),

@@ -5,54 +5,19 @@
 // Needs root (network namespaces). Build first: `npx nx run-many -t build`.
 // Usage: node tools/bench/rig-transfer.mjs [--sizes 64,256,1024] [--mtu 1500] [--channels 1]
 import { randomBytes } from 'node:crypto';
-import { open, mkdtemp, rm, readFile } from 'node:fs/promises';
+import { open, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLan, lanUnavailableReason } from '../lan/dist/index.js';
+import { createLan } from '../lan/dist/index.js';
+import { agentMain, describeFailure, exitUnlessRigAvailable, measureSend, onAgentEvents, peakRss } from './rig-support.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const agentMain = join(root, 'apps/agent/dist/main.js');
 const { values } = parseArgs({
   options: { sizes: { type: 'string', default: '64,256,1024' }, mtu: { type: 'string', default: '1500' }, channels: { type: 'string', default: '1' } },
 });
 const MiB = 1024 * 1024;
 
-const reason = lanUnavailableReason();
-if (reason) {
-  console.log(`skipped: ${reason}`);
-  process.exit(0);
-}
-
-function lines(child, onEvent) {
-  let buffered = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (c) => {
-    buffered += c;
-    let n;
-    while ((n = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, n);
-      buffered = buffered.slice(n + 1);
-      try {
-        onEvent({ ...JSON.parse(line), at: performance.now() });
-      } catch {
-        /* not an event */
-      }
-    }
-  });
-}
-
-/** Peak resident set (VmHWM) of a process, in MiB; polled because the process may exit. */
-async function peakRss(pid) {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const m = /VmHWM:\s+(\d+) kB/.exec(status);
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+exitUnlessRigAvailable();
 
 async function randomFile(path, bytes) {
   const handle = await open(path, 'w');
@@ -68,7 +33,7 @@ try {
   const receiver = lan.hosts[1].spawn(process.execPath, [agentMain, 'run', '--json', '--accept', 'all', '--dir', inbox, '--state-dir', receiverState, '--channels', values.channels]);
   let receiverId;
   const receiverEvents = [];
-  lines(receiver, (e) => {
+  onAgentEvents(receiver, (e) => {
     receiverEvents.push(e);
     if (e.event === 'ready') receiverId = e.deviceId;
   });
@@ -79,28 +44,14 @@ try {
   for (const sizeMiB of values.sizes.split(',').map(Number)) {
     const file = join(work, `bench-${sizeMiB}.bin`);
     await randomFile(file, sizeMiB * MiB);
-    const sender = lan.hosts[0].spawn(process.execPath, [agentMain, 'send', '--json', '--to', receiverId, '--state-dir', join(work, `s-state-${sizeMiB}`), '--channels', values.channels, file]);
-    let offeredAt;
-    let doneAt;
-    let failed;
-    lines(sender, (e) => {
-      if (e.event === 'transfer-offered') offeredAt = e.at;
-      if (e.event === 'transfer-complete') doneAt = e.at;
-      if (e.event === 'transfer-failed' || e.event === 'error') failed = e;
-    });
-    let senderPeak = 0;
-    const poll = setInterval(async () => {
-      senderPeak = Math.max(senderPeak, await peakRss(sender.pid));
-    }, 200);
-    const code = await new Promise((r) => sender.once('exit', r));
-    clearInterval(poll);
+    const sent = await measureSend(lan.hosts[0], ['--to', receiverId, '--state-dir', join(work, `s-state-${sizeMiB}`), '--channels', values.channels, file]);
     const receiverPeak = await peakRss(receiver.pid);
-    if (code !== 0 || !doneAt) {
-      console.log(`${sizeMiB} | failed (exit ${code}) ${failed ? `${failed.code}: ${failed.message}` : ''}`);
+    if (sent.seconds === undefined) {
+      console.log(describeFailure(sizeMiB, sent));
       continue;
     }
-    const mbps = (sizeMiB * MiB) / 1e6 / ((doneAt - offeredAt) / 1000);
-    console.log(`${String(sizeMiB).padStart(8)} | ${mbps.toFixed(1).padStart(22)} | ${senderPeak.toFixed(0).padStart(19)} | ${receiverPeak.toFixed(0).padStart(21)}`);
+    const mbps = (sizeMiB * MiB) / 1e6 / sent.seconds;
+    console.log(`${String(sizeMiB).padStart(8)} | ${mbps.toFixed(1).padStart(22)} | ${sent.peakMiB.toFixed(0).padStart(19)} | ${receiverPeak.toFixed(0).padStart(21)}`);
     await rm(file, { force: true });
     await rm(join(inbox, `bench-${sizeMiB}.bin`), { force: true });
   }
