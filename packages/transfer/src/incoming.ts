@@ -787,6 +787,28 @@ export class IncomingTransfer extends TransferBase {
     for (const file of this.files.values()) file.buffer?.clear();
   }
 
+  /**
+   * Writes the in-order chunks that arrived but were not written yet when the transfer broke (up
+   * to a window's worth), so a resume need not ask for them again. Returns the length of the
+   * prefix now on disk; a write that fails leaves it at what was written before.
+   */
+  private async writeHeldPrefix(file: ReceiveFile, fh: FileHandle): Promise<number> {
+    const buffer = file.buffer;
+    if (!buffer) return 0;
+    let written = buffer.nextOffset;
+    try {
+      for (;;) {
+        const batch = buffer.takeContiguous(MAX_WRITE_BATCH);
+        if (batch.chunks.length === 0) return written;
+        await writeAll(fh, batch.chunks, batch.offset);
+        written = batch.offset + batch.bytes;
+      }
+    } catch (cause) {
+      this.logger.warn('could not write the data held in memory', { transferId: this.transferId, error: String(cause) });
+      return written;
+    }
+  }
+
   protected async afterFailure(error: TransferError): Promise<void> {
     clearTimeout(this.offerTimer);
     clearTimeout(this.decisionTimer);
@@ -798,8 +820,10 @@ export class IncomingTransfer extends TransferBase {
       const fh = file.fh;
       file.fh = undefined;
       try {
-        // Keep what arrived intact for a resume: sync it, then record its length.
-        const length = file.buffer?.nextOffset ?? 0;
+        // Keep what arrived intact for a resume: write what is held in memory (when the failure
+        // was not our disk's), sync it, then record its length.
+        const keepsHeld = error.code === 'ERR_TRANSFER_PEER_GONE' || error.code === 'ERR_TRANSFER_CANCELLED';
+        const length = file.key && keepsHeld ? await this.writeHeldPrefix(file, fh) : (file.buffer?.nextOffset ?? 0);
         if (file.key && length > 0) {
           await fh.datasync();
           await this.store!.writeFile(

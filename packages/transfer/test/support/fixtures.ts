@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, lstat, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { TRANSFER_CHUNK_HEADER_BYTES } from '@fileshare/protocol';
 import { createTransferService } from '../../src/index.js';
 import type { TransferEvents, TransferService, TransferServiceInit } from '../../src/index.js';
 import { type PeerPair, createPeerPair } from './ndc-pair.js';
@@ -90,6 +91,13 @@ export interface Rig {
   receiveDir: string;
   /** Cuts the connection and connects a fresh pair (same services). */
   reconnect(): Promise<void>;
+  /**
+   * Cuts the link once the receiver has been handed `payloadBytes` of file data: from then on it
+   * gets nothing more, and the pair is replaced as in {@link reconnect}. Resolves with the payload
+   * bytes delivered. Unlike cutting on a progress event (emitted at most every 250 ms), a fast
+   * transfer can never finish before the cut.
+   */
+  cutAfter(payloadBytes: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -132,6 +140,22 @@ export async function createRig(options: { sender?: Partial<TransferServiceInit>
       pair = await createPeerPair();
       rig.pair = pair;
       attach();
+    },
+    cutAfter(payloadBytes) {
+      return new Promise<number>((resolve, reject) => {
+        let delivered = 0;
+        let cut = false;
+        pair.b.setInboundFilter((data) => {
+          if (cut) return false;
+          if (typeof data !== 'string') delivered += data.length - TRANSFER_CHUNK_HEADER_BYTES;
+          if (delivered >= payloadBytes) {
+            cut = true;
+            // Not from inside the native message callback: closing there could re-enter it.
+            setImmediate(() => void rig.reconnect().then(() => resolve(delivered), reject));
+          }
+          return true;
+        });
+      });
     },
     async close() {
       await Promise.all([sender.close(), receiver.close()]);

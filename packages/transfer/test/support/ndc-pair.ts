@@ -39,6 +39,8 @@ export class NdcChannel implements DataChannelLike {
   constructor(
     readonly dc: DataChannel,
     private readonly onGone: (ch: NdcChannel) => void,
+    /** Decides whether an arriving message is delivered; false drops it, as a cut link would. */
+    private readonly admit: (data: string | Buffer) => boolean = () => true,
   ) {
     this.label = dc.getLabel();
     dc.onOpen(() => {
@@ -46,6 +48,7 @@ export class NdcChannel implements DataChannelLike {
     });
     dc.onMessage((msg) => {
       const data = typeof msg === 'string' ? msg : Buffer.isBuffer(msg) ? msg : Buffer.from(msg);
+      if (!this.admit(data)) return;
       if (this.messages.size === 0) this.early.push(data);
       else this.messages.emit(data);
     });
@@ -128,6 +131,7 @@ export class NdcProvider implements DataChannelProvider {
   readonly channels = new Set<NdcChannel>();
   private readonly remote = new Listeners<[DataChannelLike]>();
   private closed = false;
+  private inboundFilter: ((data: string | Buffer) => boolean) | undefined;
   /** Counts channels opened by this side, for tests that look at the channel count. */
   opened: string[] = [];
 
@@ -139,7 +143,11 @@ export class NdcProvider implements DataChannelProvider {
   }
 
   private wrap(dc: DataChannel): NdcChannel {
-    const ch = new NdcChannel(dc, (c) => this.channels.delete(c));
+    const ch = new NdcChannel(
+      dc,
+      (c) => this.channels.delete(c),
+      (data) => this.inboundFilter?.(data) ?? true,
+    );
     this.channels.add(ch);
     return ch;
   }
@@ -171,6 +179,11 @@ export class NdcProvider implements DataChannelProvider {
         reject(new Error('connection closed'));
       });
     });
+  }
+
+  /** Every message arriving on this side's channels passes `filter` first (false drops it); undefined delivers all. */
+  setInboundFilter(filter: ((data: string | Buffer) => boolean) | undefined): void {
+    this.inboundFilter = filter;
   }
 
   onChannel(listener: (channel: DataChannelLike) => void): () => void {
