@@ -73,7 +73,7 @@ describe('hostile and broken senders', () => {
     expect(await listTree(join(rig.receiveDir, '.fileshare-partial'), { includePartial: true })).toEqual([]);
     expect(await listTree(outside)).toEqual([]);
     expect(await exists(join(rig.dir, 'x'))).toBe(false);
-  }, 30_000);
+  }, 60_000);
 
   it('never follows symlinks in the receive folder: a folder link, a file link and a dangling link are all left alone', async () => {
     rig = await createRig();
@@ -191,7 +191,7 @@ describe('hostile and broken senders', () => {
     await writeFile(join(rig.senderDir, 'ok.txt'), 'fine');
     expect((await rig.sender.sendFiles(RECEIVER_ID, [join(rig.senderDir, 'ok.txt')])).files[0]!.path).toBe('ok.txt');
     expect(await listTree(rig.receiveDir)).toEqual(['ok.txt']);
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('hostile receivers', () => {

@@ -112,7 +112,7 @@ describe('resume and cancel', () => {
     expect(await senderFailed).toMatchObject({ code: 'ERR_TRANSFER_CANCELLED', direction: 'send' });
     expect(await listTree(rig.receiveDir)).toEqual([]);
     expect((await partialFiles(rig)).some((n) => n.endsWith('.part'))).toBe(true);
-  }, 30_000);
+  }, 60_000);
 
   it('cancel from the receiver: the sender rejects with ERR_TRANSFER_CANCELLED; the service goes on', async () => {
     rig = await createRig();
@@ -131,7 +131,7 @@ describe('resume and cancel', () => {
     receiver.off('progress', cancelIt);
     await writeFile(join(rig.senderDir, 'after.txt'), 'still works');
     expect((await rig.sender.sendFiles(RECEIVER_ID, [join(rig.senderDir, 'after.txt')])).files[0]!.path).toBe('after.txt');
-  }, 30_000);
+  }, 60_000);
 
   it('a cancel while the offer waits for a decision reaches the receiver', async () => {
     rig = await createRig({ receiver: { acceptPolicy: () => 'ask' } });
@@ -157,5 +157,5 @@ describe('resume and cancel', () => {
     await rig.sender.close();
     await expect(sending).rejects.toMatchObject({ code: 'ERR_TRANSFER_CLOSED' });
     expect((await receiverFailed).code).toBe('ERR_TRANSFER_CANCELLED');
-  }, 30_000);
+  }, 60_000);
 });

@@ -151,7 +151,7 @@ describe('transfer over real data channels', () => {
     expect(result.files).toHaveLength(401);
     expect(await sha256File(join(rig.receiveDir, 'two.bin'))).toBe(await sha256File(join(rig.senderDir, 'two.bin')));
     expect(await readFile(join(rig.receiveDir, 'many/f399.txt'), 'utf8')).toBe('file 399');
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('several transfers at once', () => {
@@ -195,7 +195,7 @@ describe('several transfers at once', () => {
     for (const [recv, name] of where) {
       expect(await sha256File(join(dir, recv, `${name}.bin`))).toBe(await sha256File(join(dir, 'src', `${name}.bin`)));
     }
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('service edges', () => {
