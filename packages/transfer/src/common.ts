@@ -1,6 +1,6 @@
-import { type DataChannelLike, type Logger, type TransferMessage, encodeTransferMessage } from '@fileshare/protocol';
+import { type DataChannelLike, type Logger, type TransferMessage, decodeTransferMessage, encodeTransferMessage } from '@fileshare/protocol';
 import { CLOSE_GRACE_MS, CONTROL_CLOSE_SETTLE_MS } from './constants.js';
-import { TransferError } from './errors.js';
+import { TransferError, asTransferError } from './errors.js';
 import type { CompletedFile, FailedEvent, OfferedEvent, IncomingOffer, TextEvent, TransferDirection, TransferProgress, TransferResult } from './types.js';
 
 /** How a transfer reports to the service (which turns these into public events). */
@@ -77,6 +77,31 @@ export abstract class TransferBase {
     if (!ch.isOpen) closed();
     this.listen(ch.onError((e) => this.onChannelGone(`The control channel failed: ${e.message}`)));
   }
+
+  /** An error for a peer that broke the protocol (malformed, out-of-place or out-of-order input). */
+  protected protocolError(problem: string): TransferError {
+    const peer = this.direction === 'receive' ? 'sender' : 'receiver';
+    return new TransferError('ERR_TRANSFER_MESSAGE_INVALID', `The ${peer} broke the protocol: ${problem}`);
+  }
+
+  /** Decodes one control message and hands it to {@link handleControl}; anything wrong ends the transfer. */
+  protected onControl(data: string | Buffer): void {
+    if (this.ended) return;
+    const decoded = decodeTransferMessage(data);
+    if (!decoded.ok) {
+      this.fail(asTransferError(decoded.error), 'error');
+      return;
+    }
+    try {
+      const problem = this.handleControl(decoded.value);
+      if (problem) this.fail(this.protocolError(problem), 'error');
+    } catch (cause) {
+      this.fail(asTransferError(cause), 'error');
+    }
+  }
+
+  /** Applies one control message from the peer; returns a reason when it is out of place. */
+  protected abstract handleControl(m: TransferMessage): string | undefined;
 
   protected watchData(ch: DataChannelLike, what: string): void {
     this.listen(ch.onError((e) => this.logger.debug('data channel error', { transferId: this.transferId, channel: what, error: e.message })));

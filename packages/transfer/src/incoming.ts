@@ -12,7 +12,6 @@ import {
   type TransferMessage,
   type TransferMessageOf,
   decodeChunk,
-  decodeTransferMessage,
   sanitizeDeviceName,
 } from '@fileshare/protocol';
 import { ReorderBuffer } from './chunking.js';
@@ -71,10 +70,6 @@ function errno(cause: unknown): string | undefined {
 /** Raw file-system errors on the receiving side become typed write errors (a full disk its own code). */
 function receiveError(cause: unknown): TransferError {
   return errno(cause) !== undefined && !(cause instanceof TransferError) ? writeError(cause, 'received data') : asTransferError(cause);
-}
-
-function protocolError(message: string): TransferError {
-  return new TransferError('ERR_TRANSFER_MESSAGE_INVALID', `The sender broke the protocol: ${message}`);
 }
 
 /** Writes every byte of `buffers` at `position` (a positional write may be short on a nearly full disk). */
@@ -150,29 +145,14 @@ export class IncomingTransfer extends TransferBase {
     this.watchControl(ctl);
     this.listen(ctl.onMessage((data) => this.onControl(data)));
     this.offerTimer = setTimeout(() => {
-      this.fail(protocolError(`the offer did not arrive within ${OFFER_RECEIVE_TIMEOUT_MS / 1000} s`), 'error');
+      this.fail(this.protocolError(`the offer did not arrive within ${OFFER_RECEIVE_TIMEOUT_MS / 1000} s`), 'error');
     }, OFFER_RECEIVE_TIMEOUT_MS);
     this.offerTimer.unref?.();
   }
 
   // ---- control messages ------------------------------------------------------------------------
 
-  private onControl(data: string | Buffer): void {
-    if (this.isEnded) return;
-    const decoded = decodeTransferMessage(data);
-    if (!decoded.ok) {
-      this.fail(asTransferError(decoded.error), 'error');
-      return;
-    }
-    try {
-      const problem = this.handle(decoded.value);
-      if (problem) this.fail(protocolError(problem), 'error');
-    } catch (cause) {
-      this.fail(asTransferError(cause), 'error');
-    }
-  }
-
-  private handle(m: TransferMessage): string | undefined {
+  protected handleControl(m: TransferMessage): string | undefined {
     if (m.type === 'cancel') {
       this.fail(new TransferError('ERR_TRANSFER_CANCELLED', 'The sender cancelled the transfer.'), 'none');
       return undefined;
@@ -247,7 +227,7 @@ export class IncomingTransfer extends TransferBase {
       }
       const sum = this.entries.reduce((n, e) => n + e.size, 0);
       if (sum !== offer.totalBytes || !Number.isSafeInteger(sum)) {
-        this.fail(protocolError('totalBytes is not the sum of the file sizes'), 'error');
+        this.fail(this.protocolError('totalBytes is not the sum of the file sizes'), 'error');
         return;
       }
     }
@@ -510,7 +490,7 @@ export class IncomingTransfer extends TransferBase {
     if (this.isEnded) return;
     if (this.phase !== 'receiving' || index >= (this.offerMsg?.channels ?? 0) || this.dataIndexes.has(index)) {
       ch.close();
-      this.fail(protocolError(`unexpected data channel ${index}`), 'error');
+      this.fail(this.protocolError(`unexpected data channel ${index}`), 'error');
       return;
     }
     this.dataIndexes.add(index);
@@ -528,7 +508,7 @@ export class IncomingTransfer extends TransferBase {
     }
     const { fileIndex, offset, payload } = decoded.value;
     const problem = this.acceptChunk(fileIndex, offset, payload as Buffer);
-    if (problem) this.fail(protocolError(problem), 'error');
+    if (problem) this.fail(this.protocolError(problem), 'error');
   }
 
   private acceptChunk(fileIndex: number, offset: number, payload: Buffer): string | undefined {
@@ -553,7 +533,7 @@ export class IncomingTransfer extends TransferBase {
       if (!file) {
         const message = this.ctlQueue.shift();
         if (message) {
-          if (message.type !== 'file-start') throw protocolError(`file-end for file ${message.index} before its file-start`);
+          if (message.type !== 'file-start') throw this.protocolError(`file-end for file ${message.index} before its file-start`);
           await this.startFile(message);
           continue;
         }
@@ -572,10 +552,10 @@ export class IncomingTransfer extends TransferBase {
         await this.write(file, batch.chunks, batch.offset, batch.bytes);
         continue;
       }
-      if (buffer.isStuck) throw protocolError(`file ${file.index} has a gap at ${buffer.nextOffset}`);
+      if (buffer.isStuck) throw this.protocolError(`file ${file.index} has a gap at ${buffer.nextOffset}`);
       if (file.expectedSha === undefined && this.ctlQueue.length > 0) {
         const head = this.ctlQueue.shift()!;
-        if (head.type !== 'file-end' || head.index !== file.index) throw protocolError(`"${head.type}" for file ${head.index} while file ${file.index} is open`);
+        if (head.type !== 'file-end' || head.index !== file.index) throw this.protocolError(`"${head.type}" for file ${head.index} while file ${file.index} is open`);
         file.expectedSha = head.sha256;
         continue;
       }
@@ -591,14 +571,14 @@ export class IncomingTransfer extends TransferBase {
 
   private async startFile(m: TransferMessageOf<'file-start'>): Promise<void> {
     const expected = this.fileOrder[this.nextFilePos];
-    if (m.index !== expected) throw protocolError(`file-start for ${m.index}, expected ${expected ?? 'none'}`);
+    if (m.index !== expected) throw this.protocolError(`file-start for ${m.index}, expected ${expected ?? 'none'}`);
     const file = this.files.get(m.index)!;
     const offered = file.offered;
-    if (m.offset !== 0 && m.offset !== offered?.offset) throw protocolError(`file ${m.index} starts at ${m.offset}, which was not offered`);
+    if (m.offset !== 0 && m.offset !== offered?.offset) throw this.protocolError(`file ${m.index} starts at ${m.offset}, which was not offered`);
     this.nextFilePos++;
     file.buffer ??= new ReorderBuffer<Buffer>(file.entry.size, 0);
     const reason = file.buffer.rebase(m.offset);
-    if (reason) throw protocolError(`file ${m.index}: ${reason}`);
+    if (reason) throw this.protocolError(`file ${m.index}: ${reason}`);
     file.start = m.offset;
     this.current = file;
     if (m.offset > 0) {

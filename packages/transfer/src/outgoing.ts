@@ -9,7 +9,6 @@ import {
   TRANSFER_PROTOCOL_VERSION,
   type TransferEntry,
   type TransferMessage,
-  decodeTransferMessage,
   transferControlLabel,
   transferDataLabel,
   writeChunkHeader,
@@ -383,19 +382,7 @@ export class OutgoingTransfer extends TransferBase {
     }
   }
 
-  private onControl(data: string | Buffer): void {
-    if (this.isEnded) return;
-    const decoded = decodeTransferMessage(data);
-    if (!decoded.ok) {
-      this.fail(asTransferError(decoded.error), 'error');
-      return;
-    }
-    const problem = this.handle(decoded.value);
-    if (problem) this.fail(new TransferError('ERR_TRANSFER_MESSAGE_INVALID', `The receiver broke the protocol: ${problem}`), 'error');
-  }
-
-  /** Applies one message from the receiver; returns a reason when it is out of place. */
-  private handle(m: TransferMessage): string | undefined {
+  protected handleControl(m: TransferMessage): string | undefined {
     switch (m.type) {
       case 'cancel':
         this.fail(new TransferError('ERR_TRANSFER_CANCELLED', 'The receiver cancelled the transfer.'), 'none');
