@@ -1,15 +1,11 @@
 import { createFileshareNode } from '@fileshare/core';
 import { EXIT_FAILURE, EXIT_GRACE_MS, EXIT_SIGHUP } from './constants.js';
 import { describeError } from './errors.js';
+import { allowInteractiveRendering } from './interactive-rendering.js';
 
-// Ink shows nothing but its final frame when CI or CONTINUOUS_INTEGRATION is set (is-in-ci, read
-// once when Ink is imported), so a TUI started from a CI job, or from a shell that exports CI,
-// would sit on a blank screen. Someone is watching a terminal, so a TTY wins over the variable;
-// run.js (and with it Ink) is imported only after that.
-if (process.stdout.isTTY) {
-  delete process.env['CI'];
-  delete process.env['CONTINUOUS_INTEGRATION'];
-}
+// Someone is watching a terminal, so a TTY wins over CI; run.js (and with it Ink) is imported
+// only after that.
+if (process.stdout.isTTY) allowInteractiveRendering();
 const { run } = await import('./run.js');
 
 let code: number;

@@ -1,5 +1,5 @@
-// Ink only writes its last frame when CI is set (is-in-ci, read once when Ink is imported), and
-// these tests read every frame the way a person at a terminal sees them. CI runs this suite with
-// CI=true, so the variable is cleared before any test file imports Ink.
-delete process.env['CI'];
-delete process.env['CONTINUOUS_INTEGRATION'];
+// These tests read every frame the way a person at a terminal sees them, and CI runs them with
+// CI=true: clear it before any test file imports Ink.
+import { allowInteractiveRendering } from '../../src/interactive-rendering.js';
+
+allowInteractiveRendering();
