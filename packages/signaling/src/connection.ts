@@ -41,6 +41,10 @@ export class Connection {
   readonly address: string;
   /** Set when the hello is accepted; orders connections by establishment (higher = newer). */
   sequence = 0;
+  /** Monotonic ms when the socket was accepted or connected (the oldest waiting hello goes first). */
+  readonly acceptedAt = performance.now();
+  /** Monotonic ms of the last byte read or written (the longest idle connection goes first). */
+  lastActive = this.acceptedAt;
   remote: RemoteHello | undefined;
   private state: ConnectionInfo['state'] | 'closed' = 'hello';
   private readonly decoder = new SignalFrameDecoder();
@@ -110,6 +114,11 @@ export class Connection {
     return this.state === 'closed';
   }
 
+  /** Destroyed or closed: it no longer holds a slot, even if its close event is still to come. */
+  get gone(): boolean {
+    return this.state === 'closed' || this.socket.destroyed;
+  }
+
   info(): ConnectionInfo {
     const state = this.state === 'closed' ? 'closing' : this.state;
     return { direction: this.direction, state, address: this.address, ...(this.remote ? { peerId: this.remote.peerId } : {}) };
@@ -169,6 +178,7 @@ export class Connection {
     if (this.socket.writableNeedDrain) await this.drained(signal);
     // The state may have changed while waiting for the drain.
     if (this.isClosed || !this.socket.writable) throw this.closeError ?? this.lostError();
+    this.lastActive = performance.now();
     const done = new Promise<void>((resolve, reject) => {
       const onDestroyed = (error: SignalingError) => reject(error);
       this.onDestroyed.add(onDestroyed);
@@ -214,6 +224,7 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    this.lastActive = performance.now();
     for (const result of this.decoder.push(chunk)) {
       if (this.state === 'closed' || this.closeError) return;
       if (!result.ok) {

@@ -21,10 +21,20 @@ export type SignalingErrorCode =
   | 'ERR_SIGNAL_SEND_TIMEOUT'
   /** No open connection with the peer and no address to dial. */
   | 'ERR_SIGNAL_NO_ADDRESS'
+  /** send() with `dial: false` and no open connection with the peer. */
+  | 'ERR_SIGNAL_NO_CONNECTION'
   /** The target or the message given to send() is not valid. */
   | 'ERR_SIGNAL_SEND_INVALID'
-  /** An inbound connection beyond maxConnections (logged only). */
+  /** An inbound connection beyond maxConnections with nothing to evict (refused, logged only). */
   | 'ERR_SIGNAL_TOO_MANY_CONNECTIONS'
+  /** An inbound connection beyond MAX_INBOUND_PER_ADDRESS from its IP (refused, logged only). */
+  | 'ERR_SIGNAL_TOO_MANY_FROM_ADDRESS'
+  /** An inbound connection while MAX_PENDING_HELLOS_PER_ADDRESS from its IP await their hello (refused, logged only). */
+  | 'ERR_SIGNAL_TOO_MANY_PENDING_HELLOS'
+  /** An inbound connection beyond its IP's connection rate (refused, logged only). */
+  | 'ERR_SIGNAL_RATE_LIMITED'
+  /** An inbound connection closed to make room for a newcomer while every slot was taken. */
+  | 'ERR_SIGNAL_EVICTED'
   | 'ERR_SIGNAL_LISTEN_FAILED'
   /** The Signaling instance is closed. */
   | 'ERR_SIGNAL_CLOSED'

@@ -13,6 +13,8 @@ import {
   silentLogger,
   validateSignalMessage,
 } from '@fileshare/protocol';
+import { AddressRateLimiter } from './address-rate.js';
+import { type InboundSlot, admit } from './admission.js';
 import { Connection, normalizeAddress } from './connection.js';
 import {
   CONNECT_TIMEOUT_MS,
@@ -20,11 +22,21 @@ import {
   DEFAULT_HOST,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
+  INBOUND_BURST_PER_ADDRESS,
+  INBOUND_RATE_PER_ADDRESS,
+  LOG_LINES_PER_CODE,
+  LOG_WINDOW_MS,
+  MAX_INBOUND_PER_ADDRESS,
+  MAX_LAST_SEEN_PEERS,
+  MAX_PENDING_HELLOS_PER_ADDRESS,
+  MAX_RATE_TRACKED_ADDRESSES,
 } from './constants.js';
-import { SignalingError, abortedError, fromProtocolError } from './errors.js';
+import { SignalingError, type SignalingErrorCode, abortedError, fromProtocolError } from './errors.js';
+import { LogLimiter } from './log-limiter.js';
 import type {
   ConnectionInfo,
   RemoteHello,
+  SendOptions,
   Signaling,
   SignalingEvents,
   SignalingInit,
@@ -68,6 +80,13 @@ class SignalingNode implements Signaling {
   private readonly maxConnections: number;
   private readonly helloTimeoutMs: number;
   private readonly idleTimeoutMs: number;
+  private readonly isAuthenticated: (peerId: string) => boolean;
+  private readonly rate = new AddressRateLimiter({
+    ratePerSecond: INBOUND_RATE_PER_ADDRESS,
+    burst: INBOUND_BURST_PER_ADDRESS,
+    maxAddresses: MAX_RATE_TRACKED_ADDRESSES,
+  });
+  private readonly warnings: LogLimiter;
 
   private server: net.Server | undefined;
   private listening: Promise<number> | undefined;
@@ -76,7 +95,10 @@ class SignalingNode implements Signaling {
   /** Outbound sockets still in TCP connect: not yet a Connection, but close() must end them. */
   private readonly connecting = new Set<net.Socket>();
   private readonly pendingDials = new Map<string, Promise<Connection>>();
-  /** Where each peer was last seen listening: socket address + the port from its hello. */
+  /**
+   * Where each peer was last seen listening: socket address + the port from its hello. Least
+   * recently seen first (Map order), capped at MAX_LAST_SEEN_PEERS.
+   */
   private readonly lastSeen = new Map<string, { address: string; port: number }>();
   private readonly emitter = new EventEmitter();
   private sequence = 0;
@@ -93,6 +115,19 @@ class SignalingNode implements Signaling {
     this.maxConnections = init.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.helloTimeoutMs = init.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
     this.idleTimeoutMs = init.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const isAuthenticated = init.isAuthenticated;
+    this.isAuthenticated = isAuthenticated
+      ? (peerId) => {
+          try {
+            return isAuthenticated(peerId);
+          } catch (error) {
+            // A broken callback must not make us evict a peer that may well be proven.
+            this.logger.error('signaling isAuthenticated threw', { message: error instanceof Error ? error.message : String(error) });
+            return true;
+          }
+        }
+      : () => false;
+    this.warnings = new LogLimiter(this.logger, { linesPerWindow: LOG_LINES_PER_CODE, windowMs: LOG_WINDOW_MS });
   }
 
   get port(): number {
@@ -134,8 +169,8 @@ class SignalingNode implements Signaling {
     return this.listening;
   }
 
-  async send(target: SignalTarget, message: SignalMessage, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const { signal } = options;
+  async send(target: SignalTarget, message: SignalMessage, options: SendOptions = {}): Promise<void> {
+    const { signal, dial = true } = options;
     if (this.closing) throw closedError();
     if (signal?.aborted) throw abortedError(signal);
     if (!isDeviceId(target.peerId)) throw invalid('The signaling target is not a device id.');
@@ -156,7 +191,10 @@ class SignalingNode implements Signaling {
       // and being written to; then we choose again, dialling if none is left.
       let lastError: unknown;
       for (let attempt = 0; attempt < 2; attempt++) {
-        let connection = this.pick(target.peerId) ?? (await withAbort(this.dialPeer(target), signal));
+        let connection = this.pick(target.peerId) ?? (dial ? await withAbort(this.dialPeer(target), signal) : undefined);
+        if (!connection) {
+          throw new SignalingError('ERR_SIGNAL_NO_CONNECTION', `No open signaling connection with ${target.peerId}.`);
+        }
         if (!connection.usable) connection = this.pick(target.peerId) ?? connection;
         try {
           await connection.write(frame, signal);
@@ -214,6 +252,10 @@ class SignalingNode implements Signaling {
     return [...this.open].map((c) => c.info());
   }
 
+  trackedAddresses(): number {
+    return this.rate.size;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -238,6 +280,8 @@ class SignalingNode implements Signaling {
     this.connecting.clear();
     this.open.clear();
     this.lastSeen.clear();
+    this.rate.close();
+    this.warnings.close();
     this.emitter.removeAllListeners();
     this.logger.debug('signaling closed');
   }
@@ -267,20 +311,70 @@ class SignalingNode implements Signaling {
       socket.destroy();
       return;
     }
-    let inbound = 0;
-    for (const c of this.open) if (c.direction === 'inbound') inbound++;
-    if (inbound >= this.maxConnections) {
-      this.logger.warn('signaling connection refused: too many connections', {
-        code: 'ERR_SIGNAL_TOO_MANY_CONNECTIONS',
-        address,
-        maxConnections: this.maxConnections,
+    if (!this.rate.take(address)) {
+      this.refuse(socket, address, 'ERR_SIGNAL_RATE_LIMITED', 'signaling connection refused: its address connects too often', {
+        ratePerSecond: INBOUND_RATE_PER_ADDRESS,
+        burst: INBOUND_BURST_PER_ADDRESS,
       });
-      socket.on('error', () => undefined);
-      socket.destroy();
       return;
+    }
+    const admission = admit(
+      address,
+      this.inboundSlots(),
+      {
+        maxConnections: this.maxConnections,
+        maxPerAddress: MAX_INBOUND_PER_ADDRESS,
+        maxPendingHellosPerAddress: MAX_PENDING_HELLOS_PER_ADDRESS,
+      },
+      this.isAuthenticated,
+    );
+    if (!admission.accept) {
+      const why = {
+        ERR_SIGNAL_TOO_MANY_CONNECTIONS: 'too many connections',
+        ERR_SIGNAL_TOO_MANY_FROM_ADDRESS: 'too many connections from its address',
+        ERR_SIGNAL_TOO_MANY_PENDING_HELLOS: 'too many connections from its address are still without a hello',
+      }[admission.code];
+      this.refuse(socket, address, admission.code, `signaling connection refused: ${why}`, {
+        maxConnections: this.maxConnections,
+        maxPerAddress: MAX_INBOUND_PER_ADDRESS,
+        maxPendingHellosPerAddress: MAX_PENDING_HELLOS_PER_ADDRESS,
+      });
+      return;
+    }
+    if (admission.evict) {
+      const victim = admission.evict.connection;
+      victim.fail(
+        new SignalingError(
+          'ERR_SIGNAL_EVICTED',
+          `Signaling connection with ${victim.address} closed to make room for a new one (all ${this.maxConnections} taken).`,
+        ),
+      );
     }
     this.logger.debug('signaling connection accepted', { address });
     this.track(socket, 'inbound', undefined);
+  }
+
+  /** Inbound connections holding a slot (an evicted one may not have closed yet: it holds none). */
+  private inboundSlots(): (InboundSlot & { connection: Connection })[] {
+    const slots: (InboundSlot & { connection: Connection })[] = [];
+    for (const connection of this.open) {
+      if (connection.direction !== 'inbound' || connection.gone) continue;
+      slots.push({ ...connection.info(), acceptedAt: connection.acceptedAt, lastActive: connection.lastActive, connection });
+    }
+    return slots;
+  }
+
+  /** Destroys a new socket at once, before reading anything from it. */
+  private refuse(
+    socket: net.Socket,
+    address: string,
+    code: SignalingErrorCode,
+    message: string,
+    fields: Record<string, unknown>,
+  ): void {
+    socket.on('error', () => undefined);
+    socket.destroy();
+    this.warnings.warn(code, message, { address, ...fields });
   }
 
   private track(socket: net.Socket, direction: 'inbound' | 'outbound', expectedPeerId: string | undefined): Connection {
@@ -294,14 +388,20 @@ class SignalingNode implements Signaling {
         onHello: (c, hello) => this.onHello(c, hello),
         onMessage: (c, message) => this.onMessage(c, message),
         onError: (c, error) => this.onConnectionError(c, error),
-        onClose: (c) => {
-          this.open.delete(c);
-          this.logger.debug('signaling connection closed', { address: c.address, peerId: c.remote?.peerId, direction: c.direction });
-        },
+        onClose: (c) => this.onClose(c),
       },
     });
     this.open.add(connection);
     return connection;
+  }
+
+  private onClose(connection: Connection): void {
+    this.open.delete(connection);
+    const peerId = connection.remote?.peerId;
+    this.logger.debug('signaling connection closed', { address: connection.address, peerId, direction: connection.direction });
+    if (peerId === undefined) return;
+    for (const other of this.open) if (other.remote?.peerId === peerId) return;
+    this.emit('disconnected', { peerId });
   }
 
   private onHello(connection: Connection, hello: SignalHello): void {
@@ -316,7 +416,9 @@ class SignalingNode implements Signaling {
       if (connection.direction === 'inbound') {
         // Answer, so that the dialer (most likely ourselves, via a manually added address)
         // learns whom it reached, then close.
-        this.logger.warn('signaling connection claims our own device id, closing', { address: connection.address });
+        this.warnings.warn('WARN_SIGNAL_SELF_ID', 'signaling connection claims our own device id, closing', {
+          address: connection.address,
+        });
         connection.end(this.helloFrame());
       } else {
         connection.fail(
@@ -341,7 +443,7 @@ class SignalingNode implements Signaling {
       connection.write(this.helloFrame()).catch(() => undefined);
     }
     connection.open(remote, ++this.sequence);
-    if (hello.port > 0) this.lastSeen.set(hello.peer_id, { address: connection.address, port: hello.port });
+    if (hello.port > 0) this.remember(hello.peer_id, connection.address, hello.port);
     this.logger.debug('signaling hello', { ...remote, direction: connection.direction });
     this.closeDuplicates(hello.peer_id);
     this.emit('hello', remote);
@@ -350,7 +452,8 @@ class SignalingNode implements Signaling {
   private onMessage(connection: Connection, message: SignalMessage): void {
     const remote = connection.remote!;
     if (message.peer_id !== remote.peerId) {
-      this.logger.warn('signaling message dropped: its peer_id is not the id this connection said hello with', {
+      const why = 'signaling message dropped: its peer_id is not the id this connection said hello with';
+      this.warnings.warn('WARN_SIGNAL_PEER_ID_MISMATCH', why, {
         address: connection.address,
         helloPeerId: remote.peerId,
         messagePeerId: message.peer_id,
@@ -362,8 +465,7 @@ class SignalingNode implements Signaling {
   }
 
   private onConnectionError(connection: Connection, error: SignalingError): void {
-    this.logger.warn('signaling connection closed on error', {
-      code: error.code,
+    this.warnings.warn(error.code, 'signaling connection closed on error', {
       message: error.message,
       address: connection.address,
       peerId: connection.remote?.peerId,
@@ -374,6 +476,15 @@ class SignalingNode implements Signaling {
       address: connection.address,
       ...(connection.remote ? { peerId: connection.remote.peerId } : {}),
     });
+  }
+
+  private remember(peerId: string, address: string, port: number): void {
+    this.lastSeen.delete(peerId);
+    this.lastSeen.set(peerId, { address, port });
+    if (this.lastSeen.size > MAX_LAST_SEEN_PEERS) {
+      const oldest = this.lastSeen.keys().next();
+      if (!oldest.done) this.lastSeen.delete(oldest.value);
+    }
   }
 
   /**

@@ -12,8 +12,17 @@ export interface SignalingInit {
   host?: string;
   /** Default: silent. */
   logger?: Logger;
-  /** Inbound connections open at once; default 64. One more is accepted, closed at once and logged. */
+  /**
+   * Inbound connections open at once; default 64. When all are taken, a newcomer evicts the
+   * oldest connection still waiting for its hello, else the longest idle one whose peer is not
+   * authenticated (see `isAuthenticated`); if there is none, it is closed at once and logged.
+   */
   maxConnections?: number;
+  /**
+   * Whether a peer has proven its identity (core: a proven, connected peer connection). Such a
+   * peer's connections are never evicted to make room for a newcomer. Default: nobody is.
+   */
+  isAuthenticated?: (peerId: string) => boolean;
   /** Default 5000: a connection that delivers no valid hello in time is closed. */
   helloTimeoutMs?: number;
   /** Default 120000: a connection with no traffic in either direction for this long is closed. */
@@ -54,13 +63,32 @@ export interface ConnectionInfo {
   peerId?: string;
 }
 
+export interface SendOptions {
+  signal?: AbortSignal;
+  /**
+   * Default true. `false`: never open a TCP connection; send on an open connection with the peer
+   * or reject with ERR_SIGNAL_NO_CONNECTION (for a peer known only from its hello, which must not
+   * make us dial an address it merely claimed).
+   */
+  dial?: boolean;
+}
+
 export interface SignalingEvents {
   /** A peer identified itself on a connection (inbound or outbound); fires once per connection. */
   hello: (hello: RemoteHello) => void;
   /** A valid message whose `peer_id` equals the connection's hello id. */
   message: (message: SignalMessage, from: RemoteHello) => void;
-  /** A connection broke the protocol (bad frame, hello timeout...); it was closed, the rest goes on. */
+  /**
+   * A connection broke the protocol (bad frame, hello timeout...) or was evicted for a newcomer
+   * (ERR_SIGNAL_EVICTED); it was closed, the rest goes on. Fires for every such connection; the
+   * log lines about them are rate-limited.
+   */
   'connection-error': (error: SignalingError, info: ConnectionErrorInfo) => void;
+  /**
+   * The last open connection bound to `peerId` (by its hello) closed, whatever the reason; fires
+   * once per such transition, after the connection is gone from connections().
+   */
+  disconnected: (event: { peerId: string }) => void;
 }
 
 export interface Signaling {
@@ -73,9 +101,10 @@ export interface Signaling {
    * dialling `address:port`, or where the peer was last seen) and sends the message, whose
    * `peer_id` must be our device id. Resolves once the frame is handed to the operating system
    * (there is no delivery acknowledgement). If the open connection turns out broken, dials once
-   * more. Messages sent in order over one connection arrive in that order.
+   * more. Messages sent in order over one connection arrive in that order. With `dial: false`
+   * only an open connection is used (ERR_SIGNAL_NO_CONNECTION otherwise).
    */
-  send(target: SignalTarget, message: SignalMessage, options?: { signal?: AbortSignal }): Promise<void>;
+  send(target: SignalTarget, message: SignalMessage, options?: SendOptions): Promise<void>;
   /**
    * Dials an address whose device id we do not know (a manually added peer), exchanges hellos
    * and resolves with the remote hello. The connection is kept for reuse; if an open connection
@@ -87,6 +116,11 @@ export interface Signaling {
   /** Open TCP connections (any state). */
   connectionCount(): number;
   connections(): ConnectionInfo[];
+  /**
+   * Remote IPs for which per-address state is held (connection-rate buckets), for diagnostics: it
+   * falls back to 0 within a few seconds once connection attempts stop.
+   */
+  trackedAddresses(): number;
   /** Idempotent: stops listening, destroys every connection, rejects pending sends, clears timers and listeners. */
   close(): Promise<void>;
 }

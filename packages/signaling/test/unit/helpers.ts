@@ -1,11 +1,17 @@
 import net from 'node:net';
 import { once } from 'node:events';
-import type { Logger, SignalMessage } from '@fileshare/protocol';
+import { type Logger, SIGNAL_HELLO_VERSION, type SignalMessage, encodeSignalHelloFrame } from '@fileshare/protocol';
 import { type Signaling, type SignalingEvents, type SignalingInit, createSignaling } from '../../src/index.js';
 
 export const ID_A = 'a'.repeat(32);
 export const ID_B = 'b'.repeat(32);
 export const ID_C = 'c'.repeat(32);
+
+/** The hello frame a raw client sends to pass as device `id`. */
+export const helloFrom = (id: string): Buffer => encodeSignalHelloFrame({ peer_id: id, name: 'raw', port: 0, v: SIGNAL_HELLO_VERSION });
+
+/** A distinct valid device id per number. */
+export const idOf = (n: number): string => n.toString(16).padStart(32, '0');
 
 export const offer = (from: string, sdp = 'v=0 offer'): SignalMessage => ({ kind: 'offer', peer_id: from, data: sdp });
 
@@ -41,9 +47,13 @@ export class Harness {
     return node;
   }
 
-  /** A raw TCP client that reads (so FIN/close are noticed) and records what it receives. */
-  async raw(port: number): Promise<RawClient> {
-    const socket = net.connect({ host: '127.0.0.1', port });
+  /**
+   * A raw TCP client that reads (so FIN/close are noticed) and records what it receives. `from`
+   * picks its source address: Linux routes all of 127/8 to lo, so 127.0.0.2, 127.0.0.3... are
+   * distinct remote IPs for the server.
+   */
+  async raw(port: number, from = '127.0.0.1'): Promise<RawClient> {
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress: from });
     this.sockets.push(socket);
     const client = new RawClient(socket);
     await once(socket, 'connect');
@@ -76,6 +86,14 @@ export class Harness {
     return port;
   }
 
+  /** Opens a raw client and sends a hello as `id`; resolves once it is greeted or closed. */
+  async greeted(port: number, id: string, from = '127.0.0.1'): Promise<RawClient> {
+    const client = await this.raw(port, from);
+    client.write(helloFrom(id));
+    await until(() => client.received.length > 0 || client.isClosed, `${id} from ${from} is greeted or closed`);
+    return client;
+  }
+
   async closeAll(): Promise<void> {
     await Promise.all(this.nodes.splice(0).map((n) => n.close()));
     for (const socket of this.sockets.splice(0)) socket.destroy();
@@ -86,9 +104,15 @@ export class Harness {
 export class RawClient {
   readonly closed: Promise<void>;
   received = Buffer.alloc(0);
+  isClosed = false;
 
   constructor(readonly socket: net.Socket) {
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.isClosed = true;
+        resolve();
+      }),
+    );
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => {
       this.received = Buffer.concat([this.received, chunk]);
@@ -97,6 +121,11 @@ export class RawClient {
 
   write(bytes: Uint8Array): void {
     this.socket.write(bytes);
+  }
+
+  /** Greeted with the server's hello and not closed. */
+  get admitted(): boolean {
+    return this.received.length > 0 && !this.isClosed;
   }
 }
 

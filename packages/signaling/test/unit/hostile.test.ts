@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { MAX_SIGNAL_FRAME_BYTES, SignalFrameDecoder, encodeSignalFrame, encodeSignalHelloFrame } from '@fileshare/protocol';
+import { MAX_SIGNAL_FRAME_BYTES, SIGNAL_HELLO_VERSION, SignalFrameDecoder, encodeSignalFrame } from '@fileshare/protocol';
 import type { Signaling } from '../../src/index.js';
-import { Harness, ID_A, ID_B, ID_C, inbox, jsonFrame, next, offer, recordingLogger, until } from './helpers.js';
+import { Harness, ID_A, ID_B, ID_C, helloFrom, inbox, jsonFrame, next, offer, recordingLogger, until } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.closeAll());
-
-const helloFrom = (id: string) => encodeSignalHelloFrame({ peer_id: id, name: 'raw', port: 0, v: 1 });
 
 /** A well-behaved node can still reach `server` after whatever happened before. */
 async function stillServes(server: Signaling): Promise<void> {
@@ -90,30 +88,34 @@ describe('a signaling server facing bad clients', () => {
     stranger.write(helloFrom(ID_C));
     stranger.write(encodeSignalFrame(offer(ID_A, 'spoofed')));
     stranger.write(encodeSignalFrame(offer(ID_C, 'genuine')));
-    await until(() => messages.length > 0, 'the genuine message arrived');
+    await until(() => messages.length > 0 && stranger.received.length > 0, 'the genuine message arrived and B answered');
     expect(messages).toEqual([offer(ID_C, 'genuine')]);
     expect(logger.lines).toContainEqual(
       expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ helloPeerId: ID_C, messagePeerId: ID_A }) }),
     );
     // The listener answered with its own hello, and only that.
     const frames = new SignalFrameDecoder().push(stranger.received);
-    expect(frames).toEqual([{ ok: true, value: { type: 'hello', hello: { peer_id: ID_B, name: 'node-bbbb', port: b.port, v: 1 } } }]);
+    const hello = { peer_id: ID_B, name: 'node-bbbb', port: b.port, v: SIGNAL_HELLO_VERSION };
+    expect(frames).toEqual([{ ok: true, value: { type: 'hello', hello } }]);
   });
 
-  it('accepts and at once closes connections beyond maxConnections', async () => {
+  it('accepts and at once closes connections beyond maxConnections when every slot is an authenticated peer', async () => {
     const logger = recordingLogger();
-    const b = await h.listening({ deviceId: ID_B, maxConnections: 2, logger });
+    const b = await h.listening({ deviceId: ID_B, maxConnections: 2, logger, isAuthenticated: () => true });
     const first = await h.raw(b.port);
-    await h.raw(b.port);
-    await until(() => b.connectionCount() === 2, 'two connections are open');
+    const second = await h.raw(b.port);
+    first.write(helloFrom(ID_A));
+    second.write(helloFrom(ID_C));
+    await until(() => first.received.length > 0 && second.received.length > 0, 'both clients are greeted');
     const third = await h.raw(b.port);
     await third.closed;
     expect(logger.lines).toContainEqual(
       expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ code: 'ERR_SIGNAL_TOO_MANY_CONNECTIONS' }) }),
     );
     // The first two are still served.
-    first.write(helloFrom(ID_C));
-    await until(() => first.received.length > 0, 'the first client is greeted');
+    const got = next(b, 'message');
+    first.write(encodeSignalFrame(offer(ID_A, 'first')));
+    expect((await got)[0].data).toBe('first');
     expect(b.connectionCount()).toBe(2);
   });
 
@@ -121,12 +123,14 @@ describe('a signaling server facing bad clients', () => {
     const b = await h.listening({ deviceId: ID_B, helloTimeoutMs: 1000 });
     const errors: string[] = [];
     b.on('connection-error', (e) => errors.push(e.code));
+    let run = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.boolean(),
         fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 6 }),
         async (greet, chunks) => {
-          const raw = await h.raw(b.port);
+          // Spread over source addresses so the per-address connection rate does not interfere.
+          const raw = await h.raw(b.port, `127.0.0.${10 + (run++ % 20)}`);
           if (greet) raw.write(helloFrom(ID_C));
           for (const chunk of chunks) raw.write(chunk);
           raw.socket.end();

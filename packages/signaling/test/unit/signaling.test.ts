@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { type SignalMessage, encodeIceCandidate } from '@fileshare/protocol';
+import { SIGNAL_HELLO_VERSION, type SignalMessage, encodeIceCandidate } from '@fileshare/protocol';
 import { SignalingError } from '../../src/index.js';
 import { Harness, ID_A, ID_B, ID_C, inbox, next, offer, until } from './helpers.js';
 
@@ -23,7 +23,7 @@ describe('signaling between two nodes', () => {
 
     const [message, from] = await firstAtB;
     expect(message).toEqual(offer(ID_A));
-    expect(from).toEqual({ peerId: ID_A, name: 'alpha', port: a.port, version: 1, address: '127.0.0.1' });
+    expect(from).toEqual({ peerId: ID_A, name: 'alpha', port: a.port, version: SIGNAL_HELLO_VERSION, address: '127.0.0.1' });
     expect((await helloAtB)[0]).toEqual(from);
 
     // B answers without an address: it must use the connection A opened.
@@ -31,7 +31,7 @@ describe('signaling between two nodes', () => {
     await b.send({ peerId: ID_A }, { kind: 'answer', peer_id: ID_B, data: 'v=0 answer' });
     const [answer, fromB] = await answerAtA;
     expect(answer.kind).toBe('answer');
-    expect(fromB).toEqual({ peerId: ID_B, name: 'beta', port: b.port, version: 1, address: '127.0.0.1' });
+    expect(fromB).toEqual({ peerId: ID_B, name: 'beta', port: b.port, version: SIGNAL_HELLO_VERSION, address: '127.0.0.1' });
 
     const atB = inbox(b);
     const atA = inbox(a);
@@ -56,7 +56,7 @@ describe('signaling between two nodes', () => {
     const helloAtB = next(b, 'hello');
 
     const hello = await a.connect('127.0.0.1', b.port);
-    expect(hello).toEqual({ peerId: ID_B, name: 'beta', port: b.port, version: 1, address: '127.0.0.1' });
+    expect(hello).toEqual({ peerId: ID_B, name: 'beta', port: b.port, version: SIGNAL_HELLO_VERSION, address: '127.0.0.1' });
     expect((await helloAtB)[0]).toMatchObject({ peerId: ID_A, port: a.port });
 
     expect(await a.connect('127.0.0.1', b.port)).toEqual(hello);
