@@ -57,7 +57,10 @@ export abstract class TransferBase {
 
   /** Subscribes; the listener is removed when the transfer ends. */
   protected listen(off: () => void): void {
-    this.offs.push(off);
+    // A listener can end the transfer while it is being added (messages that arrived early are
+    // delivered at once): then there is nothing left to listen for.
+    if (this.ended) off();
+    else this.offs.push(off);
   }
 
   /**

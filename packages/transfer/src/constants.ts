@@ -9,6 +9,17 @@ export const DEFAULT_WINDOW_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_WINDOW_FILES = 256;
 /** An offer waiting for a person's decision is declined after this long. */
 export const DEFAULT_DECISION_TIMEOUT_MS = 5 * 60 * 1000;
+/**
+ * Incoming transfers one peer may have at once (offers still arriving or awaiting a decision, and
+ * running ones); beyond it an offer is declined with ERR_TRANSFER_BUSY. Several at once is normal
+ * (a person sends a file, then another); hundreds is a flood: each holds channels, a timer and,
+ * once accepted, up to a receive window of memory.
+ */
+export const DEFAULT_MAX_INCOMING_PER_PEER = 8;
+/** Incoming transfers from all peers together, counted as above: 32 x 16 MiB windows bound memory. */
+export const DEFAULT_MAX_INCOMING_TOTAL = 32;
+/** At most one log line about declined-because-busy offers per this interval (a flood would fill the log). */
+export const BUSY_LOG_INTERVAL_MS = 10_000;
 /** Partial data and resume records older than this are removed. */
 export const DEFAULT_PARTIAL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 

@@ -4,6 +4,11 @@ import { MAX_REMOTE_MESSAGE_LENGTH } from './constants.js';
 export type TransferErrorCode =
   /** The receiver (a person or its policy) said no. */
   | 'ERR_TRANSFER_DECLINED'
+  /**
+   * The receiver has too many incoming transfers at once (from this peer, or in total, counting
+   * offers awaiting a decision) or too many offers waiting for a person: try again later.
+   */
+  | 'ERR_TRANSFER_BUSY'
   /** Nobody decided on the offer in time; it was declined. */
   | 'ERR_TRANSFER_DECISION_TIMEOUT'
   /** Either side cancelled. */
@@ -45,6 +50,7 @@ export class TransferError extends FileshareError {
 /** Codes a peer may send in `decline`/`error` that keep their meaning on our side. */
 const PASS_THROUGH: ReadonlySet<string> = new Set<TransferErrorCode>([
   'ERR_TRANSFER_DECLINED',
+  'ERR_TRANSFER_BUSY',
   'ERR_TRANSFER_DECISION_TIMEOUT',
   'ERR_TRANSFER_CANCELLED',
   'ERR_TRANSFER_INTEGRITY',
@@ -56,9 +62,9 @@ const PASS_THROUGH: ReadonlySet<string> = new Set<TransferErrorCode>([
   'ERR_TRANSFER_TEXT_TOO_LARGE',
 ]);
 
-/** Strips control characters from text a peer sent, so it can be shown and logged safely. */
+/** Strips control and bidi characters from text a peer sent, so it can be shown and logged safely. */
 export function sanitizeRemoteText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').slice(0, MAX_REMOTE_MESSAGE_LENGTH);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ').slice(0, MAX_REMOTE_MESSAGE_LENGTH);
 }
 
 /** The error we raise for a `decline`/`error` from the peer. */

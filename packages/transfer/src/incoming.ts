@@ -19,10 +19,10 @@ import { type TransferEventSink, TransferBase } from './common.js';
 import { ACK_FRACTION, CHECKPOINT_BYTES, MAX_PARALLEL_FINISH, MAX_WRITE_BATCH, OFFER_RECEIVE_TIMEOUT_MS, PAGE_TARGET_BYTES, PREFIX_HASH_READ_BYTES } from './constants.js';
 import { TransferError, asTransferError, remoteError, writeError } from './errors.js';
 import { type PartialStore, fileKey, rootKey } from './partial-store.js';
-import { offerEntriesProblem } from './path-safety.js';
+import { offerEntriesProblem, writtenForm } from './path-safety.js';
 import { ProgressTracker } from './progress.js';
 import { ensureDirInside, openPartFile, placeFile, reserveDir } from './safe-fs.js';
-import type { FileEntry, IncomingOffer, OfferDecision } from './types.js';
+import type { FileEntry, IncomingOffer, OfferDecision, OfferDeclineCode } from './types.js';
 import { Notifier } from './wait.js';
 
 /** What the service lends every incoming transfer. */
@@ -248,7 +248,7 @@ export class IncomingTransfer extends TransferBase {
       totalBytes: offer.totalBytes,
       ...(text !== undefined ? { text } : {}),
       accept: () => this.onDecision('accept', text),
-      decline: () => this.onDecision('decline', text),
+      decline: (code?: OfferDeclineCode) => this.onDecision('decline', text, code === 'ERR_TRANSFER_BUSY' ? code : undefined),
     };
     let decision: OfferDecision = 'ask';
     try {
@@ -281,9 +281,13 @@ export class IncomingTransfer extends TransferBase {
     }
   }
 
-  private onDecision(decision: 'accept' | 'decline', text: string | undefined): void {
+  private onDecision(decision: 'accept' | 'decline', text: string | undefined, busy?: 'ERR_TRANSFER_BUSY'): void {
     if (this.isEnded || this.phase !== 'deciding') return;
     clearTimeout(this.decisionTimer);
+    if (busy) {
+      this.declineWith(new TransferError(busy, 'The receiver has too many offers waiting for a decision; try again later.'));
+      return;
+    }
     if (decision === 'decline') {
       this.declineWith(new TransferError('ERR_TRANSFER_DECLINED', 'The offer was declined.'));
       return;
@@ -349,6 +353,8 @@ export class IncomingTransfer extends TransferBase {
    * Maps top-level folders (reusing the folder of an interrupted transfer of the same folder from
    * the same sender, else a fresh `name (n)`), creates every listed folder, finds resume state,
    * and checks the disk has room for what is still missing. Returns the resume entries to offer.
+   * Names are written in NFC; resume keys and records keep the paths as offered, so a resumed
+   * offer (which repeats them byte for byte) finds its state.
    */
   private async prepare(root: string, store: PartialStore): Promise<ResumeEntry[]> {
     const mapping = new Map<string, string>();
@@ -359,8 +365,9 @@ export class IncomingTransfer extends TransferBase {
       mapping.set(top, await this.mapRoot(root, store, top));
     }
     const mapped = (path: string): string[] => {
-      const segments = path.split('/');
-      const top = mapping.get(segments[0]!);
+      const offeredTop = path.split('/', 1)[0]!;
+      const segments = writtenForm(path).split('/');
+      const top = mapping.get(offeredTop);
       return top !== undefined ? [top, ...segments.slice(1)] : segments;
     };
     for (const e of this.entries) {
@@ -399,8 +406,10 @@ export class IncomingTransfer extends TransferBase {
     return resume;
   }
 
+  /** `top` as offered (the folder record's key and name); the folder created gets its NFC form. */
   private async mapRoot(root: string, store: PartialStore, top: string): Promise<string> {
     const key = rootKey(this.peerId, top);
+    const written = writtenForm(top);
     if (this.lock(`root:${key}`)) {
       const record = await store.readRoot(key);
       if (record && record.peerId === this.peerId && record.name === top && this.lock(`dir:${record.finalName}`)) {
@@ -414,14 +423,14 @@ export class IncomingTransfer extends TransferBase {
           // Gone: pick a fresh name below.
         }
       }
-      const finalName = await reserveDir(root, top, (c) => this.ctx.locks.has(`dir:${c}`));
+      const finalName = await reserveDir(root, written, (c) => this.ctx.locks.has(`dir:${c}`));
       this.lock(`dir:${finalName}`);
       await store.writeRoot(key, { v: 1, peerId: this.peerId, name: top, finalName, updatedAt: Date.now() });
       this.roots.push(key);
       return finalName;
     }
     // The same folder is arriving in another transfer right now: keep them apart.
-    const finalName = await reserveDir(root, top, (c) => this.ctx.locks.has(`dir:${c}`));
+    const finalName = await reserveDir(root, written, (c) => this.ctx.locks.has(`dir:${c}`));
     this.lock(`dir:${finalName}`);
     return finalName;
   }

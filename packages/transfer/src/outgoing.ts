@@ -219,6 +219,8 @@ export class OutgoingTransfer extends TransferBase {
     this.ctl = ctl;
     this.watchControl(ctl);
     this.listen(ctl.onMessage((data) => this.onControl(data)));
+    // A decline that arrived with the channel's opening was delivered just now.
+    if (this.isEnded) return;
 
     const wireEntries: TransferEntry[] = this.entries.map((e) => ({
       path: e.path,
@@ -391,7 +393,9 @@ export class OutgoingTransfer extends TransferBase {
         this.fail(remoteError(m.code, m.message, 'receiver'), 'none');
         return undefined;
       case 'decline':
-        if (this.phase !== 'offered') return 'decline after the decision';
+        // Also while the offer is still going out: a busy receiver declines as soon as the
+        // control channel opens, and a too-large offer from its header alone.
+        if (this.phase !== 'offered' && this.phase !== 'connecting') return 'decline after the decision';
         this.fail(
           m.code === 'ERR_TRANSFER_DECLINED' ? new TransferError('ERR_TRANSFER_DECLINED', 'The receiver declined the transfer.') : remoteError(m.code, m.message, 'receiver'),
           'none',

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MAX_TRANSFER_FILES, type Logger } from '@fileshare/protocol';
 import { TransferError, readError } from './errors.js';
-import { describePath, pathProblem } from './path-safety.js';
+import { describePath, offerEntriesProblem, pathProblem } from './path-safety.js';
 
 /** One entry of an outgoing offer, with where to read it from. */
 export interface SourceEntry {
@@ -63,6 +63,10 @@ export async function scanSources(paths: readonly string[], logger: Logger): Pro
       throw new TransferError('ERR_TRANSFER_SOURCE_INVALID', `Cannot send ${abs}: it is neither a file nor a folder.`);
     }
   }
+  // The receiver's whole-offer rules (names equal apart from case or Unicode form, the reserved
+  // folder): better said here, before anything is offered, than as the receiver's decline.
+  const problem = offerEntriesProblem(entries);
+  if (problem) throw new TransferError('ERR_TRANSFER_SOURCE_INVALID', `Cannot send: ${problem} Receivers refuse such an offer.`);
   return entries;
 }
 

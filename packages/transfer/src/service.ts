@@ -16,11 +16,14 @@ import {
 } from '@fileshare/protocol';
 import type { TransferEventSink } from './common.js';
 import {
+  BUSY_LOG_INTERVAL_MS,
   DEFAULT_BUFFER_HIGH_BYTES,
   DEFAULT_BUFFER_LOW_BYTES,
   DEFAULT_CHANNELS_PER_TRANSFER,
   DEFAULT_CHUNK_BYTES,
   DEFAULT_DECISION_TIMEOUT_MS,
+  DEFAULT_MAX_INCOMING_PER_PEER,
+  DEFAULT_MAX_INCOMING_TOTAL,
   DEFAULT_PARTIAL_RETENTION_MS,
   DEFAULT_WINDOW_BYTES,
   DEFAULT_WINDOW_FILES,
@@ -30,6 +33,7 @@ import { TransferError, writeError } from './errors.js';
 import { IncomingTransfer } from './incoming.js';
 import { OutgoingTransfer } from './outgoing.js';
 import { PartialStore } from './partial-store.js';
+import { RefusedTransfer } from './refusal.js';
 import { ensureDirInside } from './safe-fs.js';
 import { type SourceEntry, scanSources } from './scan.js';
 import type { SendOptions, TransferEvents, TransferResult, TransferService, TransferServiceInit } from './types.js';
@@ -46,6 +50,10 @@ class TransferServiceImpl implements TransferService {
   private readonly peers = new Map<string, { provider: DataChannelProvider; off: () => void }>();
   private readonly outgoing = new Map<string, OutgoingTransfer>();
   private readonly incoming = new Map<string, IncomingTransfer>();
+  /** Offers declined as busy whose channel is not closed yet (so close() can close it). */
+  private readonly refused = new Set<RefusedTransfer>();
+  private busyRefusals = 0;
+  private busyLoggedAt = Number.NEGATIVE_INFINITY;
   private readonly locks = new Set<string>();
   private storagePromise: Promise<{ root: string; store: PartialStore }> | undefined;
   private prunePromise: Promise<void> = Promise.resolve();
@@ -60,6 +68,8 @@ class TransferServiceImpl implements TransferService {
   private readonly windowFiles: number;
   private readonly decisionTimeoutMs: number;
   private readonly retentionMs: number;
+  private readonly maxIncomingPerPeer: number;
+  private readonly maxIncomingTotal: number;
 
   constructor(private readonly init: TransferServiceInit) {
     this.logger = init.logger ?? silentLogger;
@@ -71,6 +81,8 @@ class TransferServiceImpl implements TransferService {
     this.windowFiles = intOption(init.windowFiles, DEFAULT_WINDOW_FILES, 1, 0xffff_ffff, 'windowFiles');
     this.decisionTimeoutMs = intOption(init.decisionTimeoutMs, DEFAULT_DECISION_TIMEOUT_MS, 1, 2 ** 31 - 1, 'decisionTimeoutMs');
     this.retentionMs = intOption(init.partialRetentionMs, DEFAULT_PARTIAL_RETENTION_MS, 0, Number.MAX_SAFE_INTEGER, 'partialRetentionMs');
+    this.maxIncomingTotal = intOption(init.maxIncomingTotal, DEFAULT_MAX_INCOMING_TOTAL, 1, 1_000_000, 'maxIncomingTotal');
+    this.maxIncomingPerPeer = intOption(init.maxIncomingPerPeer, Math.min(DEFAULT_MAX_INCOMING_PER_PEER, this.maxIncomingTotal), 1, this.maxIncomingTotal, 'maxIncomingPerPeer');
     const emit = <E extends keyof TransferEvents>(event: E, ...args: Parameters<TransferEvents[E]>): void => {
       try {
         this.emitter.emit(event, ...args);
@@ -148,6 +160,11 @@ class TransferServiceImpl implements TransferService {
         ch.close();
         return;
       }
+      const busy = this.busyReason(peerId);
+      if (busy) {
+        this.refuse(peerId, label.transferId, ch, busy);
+        return;
+      }
       const transfer = new IncomingTransfer(label.transferId, peerId, ch, {
         storage: () => this.storage(),
         locks: this.locks,
@@ -169,6 +186,37 @@ class TransferServiceImpl implements TransferService {
       return;
     }
     transfer.attachData(label.index, ch);
+  }
+
+  /**
+   * Why a new incoming transfer from `peerId` must wait, or undefined. Counted: every incoming
+   * transfer not ended yet (offer still arriving, awaiting a decision, running).
+   */
+  private busyReason(peerId: string): string | undefined {
+    let total = 0;
+    let fromPeer = 0;
+    for (const t of this.incoming.values()) {
+      if (t.isEnded) continue;
+      total++;
+      if (t.peerId === peerId) fromPeer++;
+    }
+    if (fromPeer >= this.maxIncomingPerPeer) return `The receiver already has ${fromPeer} transfers from you (at most ${this.maxIncomingPerPeer} at once); try again when one has finished.`;
+    if (total >= this.maxIncomingTotal) return `The receiver already has ${total} incoming transfers (at most ${this.maxIncomingTotal} at once); try again later.`;
+    return undefined;
+  }
+
+  private refuse(peerId: string, transferId: string, ch: DataChannelLike, message: string): void {
+    const refusal = new RefusedTransfer(transferId, peerId, ch, message);
+    this.refused.add(refusal);
+    void refusal.channelsClosed.then(() => this.refused.delete(refusal));
+    // One line per interval, however many offers a flood brings.
+    this.busyRefusals++;
+    const now = Date.now();
+    if (now - this.busyLoggedAt >= BUSY_LOG_INTERVAL_MS) {
+      this.logger.warn('declined incoming transfers: too many at once (ERR_TRANSFER_BUSY)', { peerId, declined: this.busyRefusals, maxPerPeer: this.maxIncomingPerPeer, maxTotal: this.maxIncomingTotal });
+      this.busyLoggedAt = now;
+      this.busyRefusals = 0;
+    }
   }
 
   async sendFiles(peerId: string, paths: string[], options: SendOptions = {}): Promise<TransferResult> {
@@ -269,7 +317,8 @@ class TransferServiceImpl implements TransferService {
       for (const t of all) t.cancel(new TransferError('ERR_TRANSFER_CLOSED', 'The transfer was stopped because fileshare is shutting down.'));
       await Promise.all(all.map((t) => t.settled));
       // Ends grace periods: nobody is left to wait for the peer.
-      for (const t of all) t.closeChannels();
+      for (const t of [...all, ...this.refused]) t.closeChannels();
+      this.refused.clear();
       await this.prunePromise;
       this.emitter.removeAllListeners();
     })();

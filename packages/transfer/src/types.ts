@@ -2,6 +2,8 @@ import type { DataChannelProvider, Logger } from '@fileshare/protocol';
 
 export type TransferDirection = 'send' | 'receive';
 export type OfferDecision = 'accept' | 'decline' | 'ask';
+/** The code a `decline()` sends: a plain no, or "too many offers at once, try later". */
+export type OfferDeclineCode = 'ERR_TRANSFER_DECLINED' | 'ERR_TRANSFER_BUSY';
 
 export interface TransferServiceInit {
   /** Shown to receivers in our offers. */
@@ -27,6 +29,13 @@ export interface TransferServiceInit {
   windowFiles?: number;
   /** Default 5 minutes. */
   decisionTimeoutMs?: number;
+  /**
+   * Incoming transfers one peer may have at once, counting offers still arriving or awaiting a
+   * decision and running transfers; further offers are declined with ERR_TRANSFER_BUSY. Default 8.
+   */
+  maxIncomingPerPeer?: number;
+  /** The same, for all peers together. Default 32. */
+  maxIncomingTotal?: number;
   /** Partial data older than this is removed when the service starts. Default 7 days. */
   partialRetentionMs?: number;
   logger?: Logger;
@@ -49,7 +58,11 @@ export interface IncomingOffer {
   /** Set for text transfers. */
   text?: string;
   accept(): void;
-  decline(): void;
+  /**
+   * Declines with `ERR_TRANSFER_DECLINED` (default), or with `ERR_TRANSFER_BUSY` when the offer is
+   * turned away only because too many wait for a decision (the sender may try again later).
+   */
+  decline(code?: OfferDeclineCode): void;
 }
 
 export interface TransferProgress {

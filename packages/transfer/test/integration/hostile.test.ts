@@ -41,6 +41,13 @@ const HOSTILE: [string, TransferEntry[]][] = [
   ['the partial-data folder', [file('.fileshare-partial/x.part')]],
   ['duplicate paths', [file('a.txt'), file('a.txt')]],
   ['a file inside a file', [file('a'), file('a/b')]],
+  ['the partial-data folder in another case', [file('.FileShare-Partial/x.part')]],
+  ['the partial-data folder in full-width letters', [file('\uff0efileshare-partial/x.part')]],
+  ['one name in NFC and NFD', [file('caf\u00e9.txt'), file('cafe\u0301.txt')]],
+  ['one name in two cases', [file('A.txt'), file('a.txt')]],
+  ['one folder in two cases', [file('Photos/1.jpg'), file('photos/2.jpg')]],
+  ['a right-to-left override', [file('invoice\u202etxt.exe')]],
+  ['a bidi isolate in a folder name', [file('a\u2067b/c.txt')]],
 ];
 
 describe('hostile and broken senders', () => {

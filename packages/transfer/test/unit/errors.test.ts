@@ -24,6 +24,8 @@ describe('transfer errors', () => {
     expect(odd.code).toBe('ERR_TRANSFER_REMOTE_ERROR');
     expect(odd.message).toBe('The sender reported ERR_NEW_THING: x [2Jy');
     expect(sanitizeRemoteText('a'.repeat(600))).toHaveLength(500);
+    expect(sanitizeRemoteText('a\u202eb\u2066c\u061cd\u200fe')).toBe('a b c d e');
+    expect(remoteError('ERR_TRANSFER_BUSY', 'later', 'receiver')).toMatchObject({ code: 'ERR_TRANSFER_BUSY', message: 'later' });
     expect(asTransferError(new ProtocolError('ERR_TRANSFER_MESSAGE_INVALID', 'm')).code).toBe('ERR_TRANSFER_MESSAGE_INVALID');
     expect(asTransferError(new Error('boom')).code).toBe('ERR_TRANSFER_FAILED');
   });

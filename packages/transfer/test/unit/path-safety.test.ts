@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { posix, resolve, sep, win32 } from 'node:path';
-import { describePath, isSafeRelativePath, offerEntriesProblem, pathProblem } from '../../src/path-safety.js';
+import { describePath, isReservedTopName, isSafeRelativePath, offerEntriesProblem, pathProblem, sameNameKey, writtenForm } from '../../src/path-safety.js';
 
 const BASE = resolve('/srv/receive');
 const WIN_BASE = 'C:\\Users\\me\\Downloads';
@@ -24,6 +24,8 @@ describe('path safety', () => {
         if (!isSafeRelativePath(p)) return;
         const abs = resolve(BASE, p);
         expect(abs.startsWith(BASE + sep)).toBe(true);
+        // What the receiver writes (NFC) is just as safe.
+        expect(resolve(BASE, writtenForm(p)).startsWith(BASE + sep)).toBe(true);
         expect(posix.normalize(p)).toBe(p);
         const winAbs = win32.resolve(WIN_BASE, p);
         expect(winAbs.startsWith(`${WIN_BASE}\\`)).toBe(true);
@@ -87,5 +89,149 @@ describe('path safety', () => {
   it('shows hostile names safely in messages', () => {
     expect(describePath('a\u001b[2J')).toBe('"a\\u001b[2J"');
     expect(describePath('x'.repeat(200))).toHaveLength(82);
+  });
+});
+
+const f = (path: string, size = 1) => ({ path, kind: 'file' as const, size });
+const d = (path: string) => ({ path, kind: 'directory' as const, size: 0 });
+const NFC_CAFE = 'caf\u00e9.txt';
+const NFD_CAFE = 'cafe\u0301.txt';
+const BIDI_CONTROLS = ['\u061c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'];
+
+/** Letters whose case or normal form is tricky: sharp s, final sigma, titlecase digraphs, ligatures, the Kelvin sign, precomposed letters. */
+const trickyChar = fc.constantFrom(
+  'a', 'B', 'z', 'é', 'É', 'e\u0301', 'ß', 'ẞ', 'ö', 'Ö', 'Ω', 'ω', 'σ', 'ς', 'Σ', 'ǅ', 'ǆ', 'Ǆ', 'ﬀ', 'ſ', '\u212a', 'k', 'Å', '\u212b', 'ŉ', 'İ', 'ı', '1', '-', '_', ' ', '日', '😀',
+);
+/** A safe name (a leading letter keeps it clear of device names, drive letters and dot-only names). */
+const trickyName = fc.array(trickyChar, { minLength: 1, maxLength: 12 }).map((chars) => `n${chars.join('')}`);
+
+/** The same name spelled another way: each character's case flipped or kept, the whole in NFC or NFD. */
+function variant(name: string, flips: boolean[], form: 'NFC' | 'NFD'): string {
+  const chars = Array.from(name);
+  return chars
+    .map((ch, i) => (flips[i % Math.max(1, flips.length)] ? (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase()) : ch))
+    .join('')
+    .normalize(form);
+}
+
+/** The rules stated pairwise, checked by brute force: what the sorted scan in offerEntriesProblem must agree with. */
+function clashesByBruteForce(paths: { path: string; kind: 'file' | 'directory' }[]): boolean {
+  for (let i = 0; i < paths.length; i++) {
+    for (let j = 0; j < paths.length; j++) {
+      if (i === j) continue;
+      const a = paths[i]!.path.split('/');
+      const b = paths[j]!.path.split('/');
+      for (let k = 0; k < Math.min(a.length, b.length); k++) {
+        if (sameNameKey(a[k]!) !== sameNameKey(b[k]!)) break;
+        if (a[k] !== b[k]) return true; // one prefix, two spellings
+        if (k === a.length - 1 && k === b.length - 1) return true; // the same path twice
+        if (k === a.length - 1 && paths[i]!.kind === 'file') return true; // b is below the file a
+      }
+    }
+  }
+  return false;
+}
+
+describe('names that are the same apart from case or Unicode form', () => {
+  it('writes NFC and compares NFC + case folded', () => {
+    expect(writtenForm(NFD_CAFE)).toBe(NFC_CAFE);
+    expect(writtenForm(`dir-e\u0301/${NFD_CAFE}`)).toBe(`dir-\u00e9/${NFC_CAFE}`);
+    expect(sameNameKey('STRASSE.TXT')).toBe(sameNameKey('straße.txt'));
+    expect(sameNameKey('\u212aelvin')).toBe(sameNameKey('kelvin'));
+    expect(sameNameKey('ΟΔΟΣ')).toBe(sameNameKey('οδος'));
+    expect(sameNameKey('a.txt')).not.toBe(sameNameKey('b.txt'));
+  });
+
+  it('refuses the reserved .fileshare-partial in any case, normal or compatibility form, at the top only', () => {
+    for (const name of ['.fileshare-partial', '.FileShare-Partial', '.FILESHARE-PARTIAL', '.\ufb01leshare-partial', '.file\u017fhare-partial', '\uff0e\uff46\uff49\uff4c\uff45\uff53\uff48\uff41\uff52\uff45\uff0d\uff50\uff41\uff52\uff54\uff49\uff41\uff4c']) {
+      expect({ name, reserved: isReservedTopName(name) }).toEqual({ name, reserved: true });
+      expect(offerEntriesProblem([d(name), f(`${name}/x.part`)])).toMatch(/reserved folder \.fileshare-partial/);
+    }
+    expect(isReservedTopName('.fileshare-partial-old')).toBe(false);
+    expect(offerEntriesProblem([d('notes'), f('notes/.FileShare-Partial')])).toBeUndefined();
+  });
+
+  it('declines an offer listing one name twice in different Unicode forms or cases, naming the paths', () => {
+    expect(offerEntriesProblem([f(NFC_CAFE), f(NFD_CAFE)])).toBe(
+      `The offer lists "${NFC_CAFE}" and "${NFD_CAFE}": one name in two Unicode normalization forms.`,
+    );
+    expect(offerEntriesProblem([f('A.txt'), f('a.txt')])).toMatch(/lists "A.txt" and "a.txt": the same name apart from letter case/);
+    expect(offerEntriesProblem([f('Straße.txt'), f('STRASSE.TXT')])).toMatch(/same name/);
+    // Folders on the way count too, listed or not: they would be one folder on macOS and Windows.
+    expect(offerEntriesProblem([f('Photos/a.jpg'), f('photos/b.jpg')])).toMatch(/lists "Photos" and "photos"/);
+    expect(offerEntriesProblem([d('docs'), d('docs/Sub'), f('docs/sub/x')])).toMatch(/"docs\/Sub" and "docs\/sub"/);
+    expect(offerEntriesProblem([f('a'), f('A/b')])).toMatch(/"a" and "A"/);
+    expect(offerEntriesProblem([d('x'), f(`x/${NFC_CAFE}`), f(`x/${NFD_CAFE}`)])).toMatch(/Unicode normalization forms/);
+    // Distinct names stay fine, however alike.
+    expect(offerEntriesProblem([f('a.txt'), f('a.txt.txt'), f('a-txt'), f('b/a.txt'), f('\u00e9.txt'), f('e.txt')])).toBeUndefined();
+  });
+
+  it('refuses a path with a bidirectional control character, naming the code point, and shows it escaped', () => {
+    for (const ch of BIDI_CONTROLS) {
+      const code = `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+      expect(pathProblem(`invoice${ch}txt.exe`)).toBe(`contains a bidirectional control character (${code})`);
+      expect(pathProblem(`folder${ch}/a.txt`)).toMatch(/bidirectional/);
+      expect(offerEntriesProblem([f(`a/${ch}b`)])).toMatch(new RegExp(`unsafe path .*${code.replace('+', '\\+')}`));
+      expect(describePath(`a${ch}b`)).toBe(`"a\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}b"`);
+    }
+    // Other invisible or RTL text is a name like any other.
+    expect(pathProblem('\u05e9\u05dc\u05d5\u05dd.txt')).toBeUndefined();
+    expect(pathProblem('a\u200db.txt')).toBeUndefined();
+  });
+
+  it('checks the NFC form too: a name that NFC makes longer than 255 bytes is refused', () => {
+    const qa = '\u0958'; // DEVANAGARI LETTER QA: 3 bytes, 6 in NFC (a composition exclusion)
+    expect(pathProblem(qa.repeat(60))).toMatch(/255 bytes/);
+    expect(pathProblem('\u0915\u093c'.repeat(40))).toBeUndefined();
+  });
+
+  it('property: any offer holding two case or normalization variants of one name is refused', () => {
+    fc.assert(
+      fc.property(
+        trickyName,
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
+        fc.constantFrom('NFC' as const, 'NFD' as const),
+        fc.constantFrom('NFC' as const, 'NFD' as const),
+        fc.constantFrom('file', 'folder', 'nested'),
+        fc.array(trickyName, { maxLength: 4 }),
+        fc.nat(),
+        (name, flips, formA, formB, where, others, seed) => {
+          const a = variant(name, [], formA);
+          const b = variant(name, flips, formB);
+          const clash =
+            where === 'file' ? [f(a), f(b)] : where === 'folder' ? [f(`${a}/x.txt`), f(`${b}/x.txt`)] : [d('top'), f(`top/${a}`), f(`top/${b}`)];
+          const entries = [...others.map((o) => f(`other/${o}`)), ...clash];
+          // Any order: a seeded rotation.
+          const at = seed % entries.length;
+          const offer = [...entries.slice(at), ...entries.slice(0, at)];
+          expect(offerEntriesProblem(offer)).toMatch(/twice|same name|Unicode normalization/);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('property: names that differ after NFC and case folding are all accepted', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(trickyName, { maxLength: 20, selector: sameNameKey }), (names) => {
+        expect(offerEntriesProblem([d('dir'), ...names.map((n) => f(`dir/${n}`)), ...names.map((n) => f(n))])).toBeUndefined();
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('property: the sorted scan finds a clash exactly when a pairwise check does', () => {
+    const segment = fc.constantFrom('a', 'A', 'b', NFC_CAFE, NFD_CAFE, 'ß', 'ss', 'a.b');
+    const entry = fc.record({
+      path: fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('/')),
+      kind: fc.constantFrom('file' as const, 'directory' as const),
+    });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 6 }), (entries) => {
+        const offer = entries.map((e) => ({ ...e, size: 0 }));
+        expect(offerEntriesProblem(offer) !== undefined).toBe(clashesByBruteForce(entries));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

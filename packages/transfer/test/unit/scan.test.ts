@@ -56,6 +56,27 @@ describe('scanning what to send', () => {
     await expect(scanSources([], silentLogger)).rejects.toMatchObject({ code: 'ERR_TRANSFER_SOURCE_INVALID' });
   });
 
+  it('applies the receiver\'s rules to its own names: case and Unicode-form twins, bidi controls, the reserved folder', async () => {
+    await mkdir(join(dir, 'twins'));
+    await writeFile(join(dir, 'twins', 'A.txt'), 'a');
+    await writeFile(join(dir, 'twins', 'a.txt'), 'b');
+    await expect(scanSources([join(dir, 'twins')], silentLogger)).rejects.toMatchObject({
+      code: 'ERR_TRANSFER_SOURCE_INVALID',
+      message: expect.stringMatching(/"twins\/A.txt" and "twins\/a.txt".*letter case.*Receivers refuse/),
+    });
+    await mkdir(join(dir, 'forms'));
+    await writeFile(join(dir, 'forms', 'caf\u00e9.txt'), 'nfc');
+    await writeFile(join(dir, 'forms', 'cafe\u0301.txt'), 'nfd');
+    await expect(scanSources([join(dir, 'forms')], silentLogger)).rejects.toMatchObject({ code: 'ERR_TRANSFER_SOURCE_INVALID', message: expect.stringMatching(/Unicode normalization/) });
+    await writeFile(join(dir, 'invoice\u202etxt.exe'), 'x');
+    await expect(scanSources([join(dir, 'invoice\u202etxt.exe')], silentLogger)).rejects.toMatchObject({ code: 'ERR_TRANSFER_SOURCE_INVALID', message: expect.stringMatching(/U\+202E/) });
+    await mkdir(join(dir, '.FileShare-Partial'));
+    await expect(scanSources([join(dir, '.FileShare-Partial')], silentLogger)).rejects.toMatchObject({ code: 'ERR_TRANSFER_SOURCE_INVALID', message: expect.stringMatching(/reserved/) });
+    // One of each is fine.
+    await rm(join(dir, 'twins', 'A.txt'));
+    expect((await scanSources([join(dir, 'twins')], silentLogger)).map((e) => e.path)).toEqual(['twins', 'twins/a.txt']);
+  });
+
   it('pages a long file list into messages under the size limit, in order', () => {
     const entries = Array.from({ length: 3000 }, (_, i) => ({ path: `${'dir/'.repeat(20)}file-${i}-${'é'.repeat(i % 50)}`, kind: 'file' as const, size: i, mtimeMs: 1700000000000 + i }));
     const pages = filePages(entries);
