@@ -45,3 +45,27 @@ export const DEFAULT_KEEPALIVE_INTERVAL_MS = 1_000;
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
 /** The keepalive message (text). Receivers ignore the content of control-channel messages. */
 export const KEEPALIVE_MESSAGE = '{"type":"keepalive"}';
+
+/**
+ * Bounds under abuse (docs/PROTOCOL.md, "Attempt limits"). A flood of announced peers must cost
+ * bounded CPU and never turn us into a dialler of bystanders: at most this many initiator rounds
+ * (offer sent, waiting for the answer, a retry or the channel) run at once.
+ */
+export const MAX_INITIATOR_ATTEMPTS = 16;
+/** New offer rounds start at this steady rate per second... */
+export const OFFER_RATE_PER_SECOND = 10;
+/** ...after a burst of this many. */
+export const OFFER_BURST = 20;
+/** `peerSeen` calls that find no free slot or token wait here (deduplicated; the oldest is dropped when full). */
+export const MAX_QUEUED_PEERS = 1024;
+/** At most this many answered offers (ours as responder) not yet connected; further offers: `ERR_TOO_MANY_ATTEMPTS`. */
+export const MAX_RESPONDER_ATTEMPTS = 32;
+/** Per peer, the ufrag+fingerprints of the last this-many offers we answered, to refuse replays (`ERR_PROOF_REPLAYED`). */
+export const MAX_ANSWERED_OFFERS_PER_PEER = 64;
+/** Peers whose answered offers we remember (least recently answered forgotten first). */
+export const MAX_REPLAY_PEERS = 256;
+/** Warn lines about refused signaling messages: at most this many per code per window, then one summary line. */
+export const REFUSAL_LOG_LIMIT = 5;
+export const REFUSAL_LOG_WINDOW_MS = 10_000;
+/** Peers (lower ids) whose ICE candidates we hold ahead of their offer; beyond it the oldest peer's are dropped. */
+export const MAX_EARLY_CANDIDATE_PEERS = 64;

@@ -1,4 +1,4 @@
-import { FileshareError } from '@fileshare/protocol';
+import { FileshareError, type ProofErrorCode } from '@fileshare/protocol';
 
 export type PeerErrorCode =
   /** The local WebRTC stack could not create a connection or an offer. */
@@ -29,7 +29,11 @@ export type PeerErrorCode =
   /** The data channel reported an error. */
   | 'ERR_CHANNEL_ERROR'
   /** `fileshare-control` is reserved for the peer layer. */
-  | 'ERR_CHANNEL_LABEL_RESERVED';
+  | 'ERR_CHANNEL_LABEL_RESERVED'
+  /** An offer or answer failed its proof of identity (missing, malformed, wrong key, bad signature, replayed). */
+  | ProofErrorCode
+  /** Too many offers from other peers are being answered and not yet connected; this one was refused. */
+  | 'ERR_TOO_MANY_ATTEMPTS';
 
 /** Errors of the peer layer; `code` is stable, `message` is a sentence a user can read. */
 export class PeerError extends FileshareError {

@@ -12,6 +12,7 @@ export {
   type OfferSentEvent,
 } from './peer-manager.js';
 export { PeerError, type PeerErrorCode } from './errors.js';
+export type { PeerIdentity } from './proof-check.js';
 export {
   CONTROL_CHANNEL_LABEL,
   DEFAULT_ANSWER_TIMEOUT_MS,
@@ -19,6 +20,16 @@ export {
   DEFAULT_CANDIDATE_BUFFER_TTL_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   MAX_BUFFERED_CANDIDATES,
+  MAX_INITIATOR_ATTEMPTS,
+  OFFER_RATE_PER_SECOND,
+  OFFER_BURST,
+  MAX_QUEUED_PEERS,
+  MAX_RESPONDER_ATTEMPTS,
+  MAX_ANSWERED_OFFERS_PER_PEER,
+  MAX_REPLAY_PEERS,
+  MAX_EARLY_CANDIDATE_PEERS,
+  REFUSAL_LOG_LIMIT,
+  REFUSAL_LOG_WINDOW_MS,
 } from './constants.js';
 export type {
   RtcDriver,

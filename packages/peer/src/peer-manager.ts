@@ -21,9 +21,22 @@ import {
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
   KEEPALIVE_MESSAGE,
   DEFAULT_RETRY_DELAYS_MS,
+  MAX_ANSWERED_OFFERS_PER_PEER,
   MAX_BUFFERED_CANDIDATES,
+  MAX_EARLY_CANDIDATE_PEERS,
+  MAX_INITIATOR_ATTEMPTS,
+  MAX_QUEUED_PEERS,
+  MAX_REPLAY_PEERS,
+  MAX_RESPONDER_ATTEMPTS,
   NATIVE_CLOSE_WAIT_MS,
+  OFFER_BURST,
+  OFFER_RATE_PER_SECOND,
+  REFUSAL_LOG_LIMIT,
+  REFUSAL_LOG_WINDOW_MS,
 } from './constants.js';
+import { OfferPacer } from './attempt-limits.js';
+import { LogLimiter } from './log-limiter.js';
+import { type PeerIdentity, ReplayGuard, assertIdentity, checkProof, signSdp } from './proof-check.js';
 import type { RtcChannel, RtcConnection, RtcDriver } from './driver.js';
 import { SafeEmitter } from './emitter.js';
 import { PeerError, type PeerErrorCode, describeError } from './errors.js';
@@ -53,8 +66,13 @@ export interface PeerTiming {
 }
 
 export interface PeerManagerInit {
-  /** Our device id. */
+  /** Our device id: the id of `identity.publicKey` (a TypeError otherwise). */
   localId: string;
+  /**
+   * Our device key. Every offer and answer we send carries a proof signed with it; every offer and
+   * answer we receive must carry the sender's (docs/PROTOCOL.md, "Device identity").
+   */
+  identity: PeerIdentity;
   /**
    * Sends a signaling message to a peer (core routes it through the TCP signaling layer). Calls
    * for one peer must be delivered in call order. May reject; a rejection counts as a lost
@@ -89,6 +107,8 @@ export interface PeerStateEvent {
 export interface PeerConnectedEvent {
   peerId: string;
   channels: DataChannelProvider;
+  /** The peer's raw 32-byte Ed25519 public key, proven by its offer or answer on this connection. */
+  publicKey: Uint8Array;
 }
 
 export interface PeerDisconnectedEvent {
@@ -116,7 +136,7 @@ export interface PeerManagerEvents {
   connected: PeerConnectedEvent;
   /** A connected peer's connection went away (it failed, closed, was replaced, or the peer left). */
   disconnected: PeerDisconnectedEvent;
-  /** A signaling message was dropped (offer from a higher id, answer nobody waits for, bad SDP...). */
+  /** A signaling message was dropped (offer from a higher id, answer nobody waits for, bad SDP, failed proof...). */
   'signal-ignored': SignalIgnoredEvent;
   /** We sent an offer (one per attempt of a round: 1 to 4). */
   'offer-sent': OfferSentEvent;
@@ -125,8 +145,9 @@ export interface PeerManagerEvents {
 export interface PeerManager {
   /**
    * Discovery (or a manual add) says this peer exists or announced again. If our id is lower and
-   * the peer has no attempt running and is not connected, we send an offer. If our id is higher we
-   * wait for its offer (no state change).
+   * the peer has no attempt running and is not connected, we send an offer, at once or, when
+   * {@link MAX_INITIATOR_ATTEMPTS} rounds are running or the offer rate is used up, once it is its
+   * turn in a bounded queue. If our id is higher we wait for its offer (no state change).
    */
   peerSeen(peerId: string): void;
   /** A signaling message from `message.peer_id`. Never throws. */
@@ -136,6 +157,8 @@ export interface PeerManager {
   state(peerId: string): PeerState | undefined;
   /** The open connection's channel source, while `connected`. */
   channels(peerId: string): DataChannelProvider | undefined;
+  /** The peer's proven raw Ed25519 public key, while `connected`. */
+  publicKey(peerId: string): Uint8Array | undefined;
   /** Every peer this manager tracks, with its state. */
   peers(): { peerId: string; state: PeerState }[];
   on<K extends keyof PeerManagerEvents>(event: K, listener: (event: PeerManagerEvents[K]) => void): this;
@@ -158,8 +181,10 @@ interface Attempt {
   conn: RtcConnection;
   source: ChannelSource;
   control: PeerChannel | undefined;
-  /** The offer SDP we answered (responder), to recognise a duplicate delivery. */
-  remoteOffer: string | undefined;
+  /** Initiator: the signed offer we sent, which the answer's proof must bind. */
+  localOffer: string | undefined;
+  /** The peer's key, proven by its answer (initiator) or offer (responder). */
+  remoteKey: Uint8Array | undefined;
   /** `a=mid` of our description, for the end-of-candidates message. */
   mid: string;
   localSet: boolean;
@@ -188,6 +213,12 @@ interface PeerEntry {
   readonly role: Role;
   state: PeerState | undefined;
   attempt: Attempt | undefined;
+  /**
+   * Responder: a connection for a new, proven offer of a peer that is `connected`. It is built
+   * beside the live one and replaces it only once its control channel opens (no hijack by an
+   * offer that cannot finish DTLS); if it fails, the live one is untouched.
+   */
+  pending: Attempt | undefined;
   /** Offers sent in the current round (initiator). */
   offers: number;
   /** Answer timeout or the pause before the next offer. */
@@ -199,6 +230,7 @@ class DefaultPeerManager implements PeerManager {
   private readonly sendSignal: PeerManagerInit['sendSignal'];
   private readonly logger: Logger;
   private readonly timing: PeerTiming;
+  private readonly identity: PeerIdentity;
   private readonly driver: RtcDriver;
   private readonly init: PeerManagerInit;
   private readonly emitter: SafeEmitter<PeerManagerEvents>;
@@ -207,6 +239,12 @@ class DefaultPeerManager implements PeerManager {
   private readonly early = new Map<string, CandidateBuffer>();
   /** Closed attempts whose native objects have not reported closed yet; holding them keeps them alive. */
   private readonly closing = new Set<Attempt>();
+  /** Initiator entries whose round is running (state `initiated`): at most MAX_INITIATOR_ATTEMPTS. */
+  private readonly rounds = new Set<PeerEntry>();
+  /** When a peer that was seen gets its round (bounded rounds, paced offers, bounded queue). */
+  private readonly pacer: OfferPacer;
+  private readonly replays = new ReplayGuard(MAX_ANSWERED_OFFERS_PER_PEER, MAX_REPLAY_PEERS);
+  private readonly refusalLog: LogLimiter;
   private closed = false;
   private closePromise: Promise<void> | undefined;
 
@@ -214,6 +252,8 @@ class DefaultPeerManager implements PeerManager {
     if (!isDeviceId(init.localId)) {
       throw new TypeError('localId must be a device id (32 lowercase hexadecimal characters).');
     }
+    assertIdentity(init.localId, init.identity);
+    this.identity = init.identity;
     this.init = init;
     this.localId = init.localId;
     this.sendSignal = init.sendSignal;
@@ -228,6 +268,16 @@ class DefaultPeerManager implements PeerManager {
     };
     this.driver = init.driver ?? createNodeDataChannelDriver();
     this.emitter = new SafeEmitter(this.logger);
+    this.refusalLog = new LogLimiter(this.logger, REFUSAL_LOG_LIMIT, REFUSAL_LOG_WINDOW_MS);
+    this.pacer = new OfferPacer(
+      { maxRunning: MAX_INITIATOR_ATTEMPTS, ratePerSecond: OFFER_RATE_PER_SECOND, burst: OFFER_BURST, maxQueued: MAX_QUEUED_PEERS },
+      {
+        running: () => this.rounds.size,
+        wanted: (peerId) => this.needsRound(peerId),
+        start: (peerId) => this.beginRound(peerId),
+        dropped: (peerId) => this.logger.debug('offer queue full; forgot the oldest waiting peer', { peerId }),
+      },
+    );
   }
 
   // ---- public API -------------------------------------------------------------------------
@@ -239,11 +289,8 @@ class DefaultPeerManager implements PeerManager {
       return;
     }
     if (!isInitiator(this.localId, peerId)) return; // its id is lower: it sends the offer
-    const existing = this.entries.get(peerId);
-    if (existing && existing.state !== 'not-connected') return; // attempt running or connected
-    const entry = existing ?? this.addEntry(peerId, 'initiator');
-    entry.offers = 0;
-    this.sendOffer(entry);
+    if (!this.needsRound(peerId)) return; // attempt running or connected
+    this.pacer.request(peerId);
   }
 
   handleSignal(message: SignalMessage): void {
@@ -276,11 +323,15 @@ class DefaultPeerManager implements PeerManager {
   peerGone(peerId: string): void {
     this.early.get(peerId)?.clear();
     this.early.delete(peerId);
+    this.pacer.forget(peerId);
     const entry = this.entries.get(peerId);
     if (!entry) return;
     const wasConnected = entry.attempt?.connected ?? false;
-    this.dropAttempt(entry, new PeerError('ERR_CONNECTION_CLOSED', `Peer ${peerId} left.`));
+    const reason = new PeerError('ERR_CONNECTION_CLOSED', `Peer ${peerId} left.`);
+    this.dropPending(entry, reason);
+    this.dropAttempt(entry, reason);
     this.entries.delete(peerId);
+    if (this.rounds.delete(entry)) this.pacer.slotFreed();
     if (wasConnected && !this.closed) {
       this.emitter.emit('disconnected', { peerId, reason: `Peer ${peerId} left.`, code: 'ERR_CONNECTION_CLOSED' });
     }
@@ -293,6 +344,11 @@ class DefaultPeerManager implements PeerManager {
   channels(peerId: string): DataChannelProvider | undefined {
     const attempt = this.entries.get(peerId)?.attempt;
     return attempt?.connected ? attempt.source : undefined;
+  }
+
+  publicKey(peerId: string): Uint8Array | undefined {
+    const attempt = this.entries.get(peerId)?.attempt;
+    return attempt?.connected && attempt.remoteKey ? new Uint8Array(attempt.remoteKey) : undefined;
   }
 
   peers(): { peerId: string; state: PeerState }[] {
@@ -316,8 +372,14 @@ class DefaultPeerManager implements PeerManager {
     this.closed = true;
     this.emitter.clear();
     const reason = new PeerError('ERR_PEER_MANAGER_CLOSED', 'The peer manager was closed.');
-    for (const entry of this.entries.values()) this.dropAttempt(entry, reason);
+    for (const entry of this.entries.values()) {
+      this.dropPending(entry, reason);
+      this.dropAttempt(entry, reason);
+    }
     this.entries.clear();
+    this.rounds.clear();
+    this.pacer.close();
+    this.replays.clear();
     for (const buffer of this.early.values()) buffer.clear();
     this.early.clear();
     this.closePromise = Promise.all([...this.closing].map((a) => a.released)).then(() => undefined);
@@ -325,6 +387,18 @@ class DefaultPeerManager implements PeerManager {
   }
 
   // ---- initiator --------------------------------------------------------------------------
+
+  /** True when `peerId` has no attempt running and is not connected (so a round may start). */
+  private needsRound(peerId: string): boolean {
+    const entry = this.entries.get(peerId);
+    return !entry || entry.state === undefined || entry.state === 'not-connected';
+  }
+
+  private beginRound(peerId: string): void {
+    const entry = this.entries.get(peerId) ?? this.addEntry(peerId, 'initiator');
+    entry.offers = 0;
+    this.sendOffer(entry);
+  }
 
   private sendOffer(entry: PeerEntry): void {
     this.dropAttempt(entry);
@@ -340,9 +414,10 @@ class DefaultPeerManager implements PeerManager {
     let sdp: string;
     try {
       const offer = attempt.conn.createOffer(CONTROL_CHANNEL_LABEL);
-      sdp = offer.sdp;
-      attempt.mid = midOf(sdp);
+      attempt.mid = midOf(offer.sdp);
       attempt.control = this.adoptControl(attempt, offer.control);
+      sdp = signSdp(offer.sdp, this.identity, 'offer', this.localId, entry.peerId);
+      attempt.localOffer = sdp;
     } catch (error) {
       this.fail(entry, attempt, this.error('ERR_CREATE_OFFER', `Could not create an offer for peer ${entry.peerId}`, error));
       return;
@@ -389,6 +464,13 @@ class DefaultPeerManager implements PeerManager {
       this.ignored(peerId, 'answer', 'No offer to this peer is waiting for an answer (late or duplicate answer).');
       return;
     }
+    // Before the WebRTC stack sees it: the answer must prove the peer's key and bind our offer.
+    // A refused answer changes nothing; the answer timeout and retries still apply.
+    const proof = checkProof(sdp, 'answer', this.localId, peerId, attempt.localOffer);
+    if (!proof.ok) {
+      this.ignored(peerId, 'answer', proof.error.message, proof.error.code);
+      return;
+    }
     try {
       attempt.conn.acceptAnswer(sdp);
     } catch (error) {
@@ -398,6 +480,7 @@ class DefaultPeerManager implements PeerManager {
       return;
     }
     attempt.remoteSet = true;
+    attempt.remoteKey = proof.value.publicKey;
     clearTimeout(entry.timer);
     entry.timer = undefined;
     this.startConnectTimer(entry, attempt);
@@ -412,13 +495,30 @@ class DefaultPeerManager implements PeerManager {
       this.ignored(peerId, 'offer', 'An offer from a peer with a higher id: the lower id initiates, so we offer to it.');
       return;
     }
-    const entry = this.entries.get(peerId);
-    if (entry?.attempt && entry.attempt.remoteOffer === sdp) {
-      this.ignored(peerId, 'offer', 'The same offer again (already answered).');
+    // Every check comes before any RtcConnection exists: a refused offer costs no native resources.
+    const proof = checkProof(sdp, 'offer', this.localId, peerId);
+    if (!proof.ok) {
+      this.ignored(peerId, 'offer', proof.error.message, proof.error.code);
+      return;
+    }
+    if (this.replays.has(peerId, proof.value)) {
+      this.ignored(peerId, 'offer', `Refused an offer from peer ${peerId}: it was already answered (a copy of an old offer).`, 'ERR_PROOF_REPLAYED');
       return;
     }
     if (!hasDataChannelSection(sdp)) {
       this.ignored(peerId, 'offer', `Invalid offer from peer ${peerId}: no data channel section.`, 'ERR_SET_REMOTE_DESCRIPTION');
+      return;
+    }
+    const entry = this.entries.get(peerId);
+    // A connected peer's new offer is exempt: it proved its key on a live connection and holds at
+    // most one pending replacement, so fresh ids cannot use the cap to keep it from reconnecting.
+    if (!entry?.attempt?.connected && this.pendingResponderAttempts(peerId) >= MAX_RESPONDER_ATTEMPTS) {
+      this.ignored(
+        peerId,
+        'offer',
+        `Refused an offer from peer ${peerId}: ${MAX_RESPONDER_ATTEMPTS} other offers are already being answered.`,
+        'ERR_TOO_MANY_ATTEMPTS',
+      );
       return;
     }
     let attempt: Attempt;
@@ -432,6 +532,8 @@ class DefaultPeerManager implements PeerManager {
     let answer: string;
     try {
       answer = attempt.conn.acceptOffer(sdp);
+      attempt.mid = midOf(answer);
+      answer = signSdp(answer, this.identity, 'answer', this.localId, peerId, sdp);
     } catch (error) {
       const e = this.error('ERR_SET_REMOTE_DESCRIPTION', `Invalid offer from peer ${peerId}`, error);
       this.closeAttempt(attempt, e);
@@ -439,20 +541,22 @@ class DefaultPeerManager implements PeerManager {
       this.ignored(peerId, 'offer', e.message, e.code);
       return;
     }
-    attempt.remoteOffer = sdp;
-    attempt.mid = midOf(answer);
+    this.replays.add(peerId, proof.value);
+    attempt.remoteKey = proof.value.publicKey;
     attempt.localSet = true;
     attempt.remoteSet = true;
     const target = entry ?? this.addEntry(peerId, 'responder');
-    if (target.attempt) {
-      // The initiator restarted or retried: its new offer replaces the old connection.
-      const wasConnected = target.attempt.connected;
-      const reason = new PeerError('ERR_CONNECTION_CLOSED', `Peer ${peerId} sent a new offer; the old connection was replaced.`);
-      this.dropAttempt(target, reason);
-      if (wasConnected) this.emitter.emit('disconnected', { peerId, reason: reason.message, code: reason.code });
+    if (target.attempt?.connected) {
+      // No hijack: the live connection stays until the new one's control channel opens.
+      this.dropPending(target, new PeerError('ERR_CONNECTION_CLOSED', `Peer ${peerId} sent a newer offer.`));
+      target.pending = attempt;
+      this.logger.info('new offer from a connected peer; connecting beside the live connection', { peerId });
+    } else {
+      // The initiator restarted or retried before this attempt connected: the new offer replaces it.
+      this.dropAttempt(target, new PeerError('ERR_CONNECTION_CLOSED', `Peer ${peerId} sent a new offer; the old attempt was replaced.`));
+      target.attempt = attempt;
+      this.setState(target, 'initiating');
     }
-    target.attempt = attempt;
-    this.setState(target, 'initiating');
     this.send(peerId, 'answer', answer);
     this.startConnectTimer(target, attempt);
     const early = this.early.get(peerId);
@@ -460,6 +564,17 @@ class DefaultPeerManager implements PeerManager {
       this.early.delete(peerId);
       for (const candidate of early.drain()) this.receiveCandidate(attempt, candidate);
     }
+  }
+
+  /** Answered offers not yet connected, other than `exceptPeerId`'s (which a new offer of its own replaces). */
+  private pendingResponderAttempts(exceptPeerId: string): number {
+    let count = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.role !== 'responder' || entry.peerId === exceptPeerId) continue;
+      if (entry.attempt && !entry.attempt.connected) count += 1;
+      if (entry.pending) count += 1;
+    }
+    return count;
   }
 
   // ---- ICE --------------------------------------------------------------------------------
@@ -470,7 +585,9 @@ class DefaultPeerManager implements PeerManager {
       this.ignored(peerId, 'ice', `Invalid ICE data from peer ${peerId}: ${decoded.error.message}`, 'ERR_ADD_ICE_CANDIDATE');
       return;
     }
-    const attempt = this.entries.get(peerId)?.attempt;
+    // Candidates that follow a new offer belong to its connection (signaling keeps per-peer order).
+    const entry = this.entries.get(peerId);
+    const attempt = entry?.pending ?? entry?.attempt;
     if (attempt) {
       this.receiveCandidate(attempt, decoded.value);
       return;
@@ -479,6 +596,14 @@ class DefaultPeerManager implements PeerManager {
       // From a peer that offers to us, ahead of its offer: keep it for the offer.
       let buffer = this.early.get(peerId);
       if (!buffer) {
+        // Bounded: candidates from ids that never send an offer must not pile up.
+        if (this.early.size >= MAX_EARLY_CANDIDATE_PEERS) {
+          const [oldest] = this.early.keys();
+          if (oldest !== undefined) {
+            this.early.get(oldest)?.clear();
+            this.early.delete(oldest);
+          }
+        }
         buffer = new CandidateBuffer(this.timing.candidateBufferTtlMs, MAX_BUFFERED_CANDIDATES, (why) => {
           this.logger.warn('dropped a buffered ICE candidate', { peerId, why });
           if (buffer?.size === 0 && this.early.get(peerId) === buffer) this.early.delete(peerId);
@@ -556,7 +681,8 @@ class DefaultPeerManager implements PeerManager {
       peerId,
       role,
       control: undefined,
-      remoteOffer: undefined,
+      localOffer: undefined,
+      remoteKey: undefined,
       mid: '0',
       localSet: false,
       remoteSet: false,
@@ -631,13 +757,39 @@ class DefaultPeerManager implements PeerManager {
   private controlOpened(attempt: Attempt): void {
     const entry = this.current(attempt);
     if (!entry || attempt.connected) return;
+    if (!attempt.remoteKey) {
+      // Unreachable: no remote description is set without a verified proof. Refuse rather than trust.
+      this.fail(entry, attempt, new PeerError('ERR_PROOF_MISSING', `The connection to peer ${attempt.peerId} opened without a proven key.`));
+      return;
+    }
+    if (entry.pending === attempt) this.promotePending(entry);
     attempt.connected = true;
     clearTimeout(attempt.connectTimer);
     attempt.connectTimer = undefined;
     attempt.source.markUsable();
     this.startKeepalive(entry, attempt);
     this.setState(entry, 'connected');
-    this.emitter.emit('connected', { peerId: entry.peerId, channels: attempt.source });
+    this.emitter.emit('connected', { peerId: entry.peerId, channels: attempt.source, publicKey: new Uint8Array(attempt.remoteKey) });
+  }
+
+  /**
+   * The replacement connection opened (or the live one failed first): it becomes the entry's
+   * attempt; a live one is closed and reported `disconnected`, then the state goes through
+   * `initiating` as for any new offer.
+   */
+  private promotePending(entry: PeerEntry): void {
+    const next = entry.pending;
+    if (!next) return;
+    entry.pending = undefined;
+    const live = entry.attempt;
+    if (live && !live.closed) {
+      const reason = new PeerError('ERR_CONNECTION_CLOSED', `Peer ${entry.peerId} connected again; the old connection was replaced.`);
+      const wasConnected = live.connected;
+      this.dropAttempt(entry, reason);
+      if (wasConnected) this.emitter.emit('disconnected', { peerId: entry.peerId, reason: reason.message, code: reason.code });
+    }
+    entry.attempt = next;
+    this.setState(entry, 'initiating');
   }
 
   private nativeStateChange(attempt: Attempt, kind: 'connection' | 'ice', state: string): void {
@@ -692,13 +844,28 @@ class DefaultPeerManager implements PeerManager {
     }, this.timing.connectTimeoutMs);
   }
 
-  /** Protocol step 7: the attempt is over; the peer is `not-connected` until seen (or offered) again. */
+  /**
+   * Protocol step 7: the attempt is over; the peer is `not-connected` until seen (or offered)
+   * again. A failed replacement only goes away (the live connection is untouched); a failed live
+   * connection with a replacement under way hands over to it.
+   */
   private fail(entry: PeerEntry, attempt: Attempt, error: PeerError): void {
-    if (entry.attempt !== attempt || attempt.closed) return;
+    if (attempt.closed) return;
+    if (entry.pending === attempt) {
+      entry.pending = undefined;
+      this.closeAttempt(attempt, error);
+      this.logger.info('a new connection beside the live one failed; the live one stays', { peerId: entry.peerId, code: error.code });
+      return;
+    }
+    if (entry.attempt !== attempt) return;
     const wasConnected = attempt.connected;
     this.dropAttempt(entry, error);
     this.logger.info('peer not connected', { peerId: entry.peerId, code: error.code, reason: error.message });
     if (wasConnected) this.emitter.emit('disconnected', { peerId: entry.peerId, reason: error.message, code: error.code });
+    if (entry.pending) {
+      this.promotePending(entry);
+      return;
+    }
     this.setState(entry, 'not-connected', error);
   }
 
@@ -711,6 +878,12 @@ class DefaultPeerManager implements PeerManager {
     if (attempt) {
       this.closeAttempt(attempt, reason ?? new PeerError('ERR_CONNECTION_CLOSED', `The connection to peer ${entry.peerId} was closed.`));
     }
+  }
+
+  private dropPending(entry: PeerEntry, reason: PeerError): void {
+    const pending = entry.pending;
+    entry.pending = undefined;
+    if (pending) this.closeAttempt(pending, reason);
   }
 
   private closeAttempt(attempt: Attempt, reason: PeerError): void {
@@ -754,21 +927,26 @@ class DefaultPeerManager implements PeerManager {
   // ---- helpers ----------------------------------------------------------------------------
 
   private addEntry(peerId: string, role: Role): PeerEntry {
-    const entry: PeerEntry = { peerId, role, state: undefined, attempt: undefined, offers: 0, timer: undefined };
+    const entry: PeerEntry = { peerId, role, state: undefined, attempt: undefined, pending: undefined, offers: 0, timer: undefined };
     this.entries.set(peerId, entry);
     return entry;
   }
 
-  /** The entry whose live attempt this is, or undefined for a closed or replaced attempt. */
+  /** The entry whose live or pending attempt this is, or undefined for a closed or replaced attempt. */
   private current(attempt: Attempt): PeerEntry | undefined {
     if (attempt.closed) return undefined;
     const entry = this.entries.get(attempt.peerId);
-    return entry?.attempt === attempt ? entry : undefined;
+    return entry?.attempt === attempt || entry?.pending === attempt ? entry : undefined;
   }
 
   private setState(entry: PeerEntry, state: PeerState, error?: PeerError): void {
     if (entry.state === state) return;
     entry.state = state;
+    if (entry.role === 'initiator') {
+      // A round runs while `initiated`; its slot frees as soon as it connects or gives up.
+      if (state === 'initiated') this.rounds.add(entry);
+      else if (this.rounds.delete(entry)) this.pacer.slotFreed();
+    }
     if (this.closed) return;
     this.emitter.emit('state', { peerId: entry.peerId, state, reason: error?.message, code: error?.code, error });
   }
@@ -785,7 +963,8 @@ class DefaultPeerManager implements PeerManager {
   }
 
   private ignored(peerId: string, kind: string, reason: string, code?: PeerErrorCode): void {
-    this.logger.warn('ignored a signaling message', { peerId, kind, reason, ...(code ? { code } : {}) });
+    // Rate-limited per code: refused input is the attacker's to multiply.
+    this.refusalLog.warn(code ?? 'other', 'ignored a signaling message', { peerId, kind, reason, ...(code ? { code } : {}) });
     this.emitter.emit('signal-ignored', { peerId, kind, reason, ...(code ? { code } : {}) });
   }
 

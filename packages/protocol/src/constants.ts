@@ -1,5 +1,8 @@
-/** Version of the wire protocol; advertised in TXT key `v`. Bump on incompatible change. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of the wire protocol; advertised in TXT key `v`. Bump on incompatible change.
+ * 2: offers and answers carry a proof of identity (`a=x-fileshare-proof`); version 1 had none.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** DNS-SD service type, without and with the `.local` domain. */
 export const SERVICE_TYPE = '_fileshare._tcp';
@@ -17,8 +20,8 @@ export const SIGNAL_FRAME_HEADER_BYTES = 4;
 export const MAX_SIGNAL_FRAME_BYTES = 64 * 1024;
 /** Largest `data` string in a signaling message (leaves room for the envelope). */
 export const MAX_SIGNAL_DATA_LENGTH = 60 * 1024;
-/** Version of the signaling connection hello (`hello.v`). */
-export const SIGNAL_HELLO_VERSION = 1;
+/** Version of the signaling connection hello (`hello.v`); follows {@link PROTOCOL_VERSION}. */
+export const SIGNAL_HELLO_VERSION = 2;
 /** Longest `hello.name` accepted on the wire, in characters; it is then cut like a TXT name. */
 export const MAX_SIGNAL_HELLO_NAME_LENGTH = 256;
 

@@ -24,7 +24,24 @@ export type ProtocolErrorCode =
   | 'ERR_TXT_RECORD_INVALID'
   | 'ERR_INSTANCE_NAME_INVALID'
   | 'ERR_DEVICE_ID_INVALID'
-  | 'ERR_TRANSFER_MESSAGE_INVALID';
+  | 'ERR_TRANSFER_MESSAGE_INVALID'
+  | ProofErrorCode;
+
+/**
+ * Why an offer or answer was refused by the proof of identity (docs/PROTOCOL.md, "Device
+ * identity"). `ERR_PROOF_REPLAYED` is raised by the peer layer, which remembers what it answered.
+ */
+export type ProofErrorCode =
+  /** No `a=x-fileshare-proof` attribute. */
+  | 'ERR_PROOF_MISSING'
+  /** The attribute, or the fingerprints / ICE ufrag it signs, are not in the required form. */
+  | 'ERR_PROOF_MALFORMED'
+  /** The public key in the proof does not hash to the sender's device id. */
+  | 'ERR_PROOF_KEY_MISMATCH'
+  /** The signature does not verify over the transcript rebuilt from the SDP as received. */
+  | 'ERR_PROOF_INVALID'
+  /** An offer whose ufrag and fingerprints were already answered in this session. */
+  | 'ERR_PROOF_REPLAYED';
 
 export class ProtocolError extends FileshareError {
   declare readonly code: ProtocolErrorCode;
@@ -32,6 +49,16 @@ export class ProtocolError extends FileshareError {
   constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'ProtocolError';
+  }
+}
+
+/** A refused proof of identity. */
+export class ProofError extends ProtocolError {
+  declare readonly code: ProofErrorCode;
+
+  constructor(code: ProofErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'ProofError';
   }
 }
 

@@ -6,3 +6,6 @@ export * from './discovery.js';
 export * from './channel.js';
 export * from './logger.js';
 export * from './transfer.js';
+export * from './sdp-identity.js';
+export * from './proof.js';
+export * from './verification-code.js';

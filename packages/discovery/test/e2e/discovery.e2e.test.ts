@@ -159,7 +159,7 @@ describeLan('discovery on a real LAN (network namespaces, real multicast)', () =
           address: m.host.address,
           addresses: [m.host.address],
           port: 7000 + m.host.index,
-          version: 1,
+          version: 2,
         });
       }
       expect(n.events.filter((e) => e.event === 'warning')).toEqual([]);

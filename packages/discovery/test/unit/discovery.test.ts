@@ -90,7 +90,7 @@ describe('discovery on the loopback interface (real sockets)', () => {
     await Promise.all([a.start(), b.start()]);
     expect(a.addresses).toEqual(['127.0.0.1']);
     const [peer] = await found;
-    expect(peer).toEqual({ id: bId, name: 'beta', address: '127.0.0.1', addresses: ['127.0.0.1'], port: 7002, version: 1 });
+    expect(peer).toEqual({ id: bId, name: 'beta', address: '127.0.0.1', addresses: ['127.0.0.1'], port: 7002, version: 2 });
     expect(a.peers().some((p) => p.id === bId)).toBe(true);
 
     const lost = waitFor<[DiscoveredPeer, PeerLostReason]>(a, 'peer-lost', (p) => p.id === bId);

@@ -9,11 +9,24 @@ import {
   type PeerManagerEvents,
   type PeerManagerInit,
   type PeerState,
+  type RtcDriver,
+  type SignalIgnoredEvent,
+  createNodeDataChannelDriver,
   createPeerManager,
 } from '../../src/index.js';
+import { type TestKey, signAs, sortedKeys } from '../support/identities.js';
 
-const A = '1'.repeat(31) + 'a'; // lower: initiates
-const B = 'f'.repeat(31) + 'b';
+// Real device keys; sorted ids: A < C < B < D. A initiates to B; C is an attacker; D a bystander.
+const keys = sortedKeys(4);
+const KEY_A = keys[0]!;
+const KEY_C = keys[1]!;
+const KEY_B = keys[2]!;
+const KEY_D = keys[3]!;
+const A = KEY_A.id;
+const B = KEY_B.id;
+const C = KEY_C.id;
+const D = KEY_D.id;
+const KEYS = new Map<string, TestKey>(keys.map((k) => [k.id, k]));
 
 interface Logged {
   from: string;
@@ -42,20 +55,27 @@ afterEach(async () => {
   notes.length = 0;
 });
 
+/** Rewrites (or drops, with undefined) a message in transit: the man in the middle. */
+type Tamper = (from: string, to: string, message: SignalMessage) => SignalMessage | undefined;
+
 /** Managers whose sendSignal hands the message to the other one on a later turn. */
-function network() {
+function network(tamper?: Tamper) {
   const byId = new Map<string, PeerManager>();
   const log: Logged[] = [];
   const create = (localId: string, init: Partial<PeerManagerInit> = {}): PeerManager => {
+    const key = KEYS.get(localId);
+    if (!key) throw new Error('no test key');
     const manager = createPeerManager({
       localId,
+      identity: key.identity,
       bindAddress: '127.0.0.1',
       logger,
       sendSignal: (to, message) =>
         new Promise((resolve) => {
           setImmediate(() => {
             log.push({ from: localId, message });
-            byId.get(to)?.handleSignal(message);
+            const delivered = tamper ? tamper(localId, to, message) : message;
+            if (delivered) byId.get(to)?.handleSignal(delivered);
             resolve();
           });
         }),
@@ -67,6 +87,29 @@ function network() {
   };
   return { create, log };
 }
+
+/** node-datachannel, counting the peer connections created (a refused offer must create none). */
+function countingDriver(): { driver: RtcDriver; created: () => number } {
+  const inner = createNodeDataChannelDriver();
+  let count = 0;
+  return {
+    driver: {
+      createConnection: (options, handlers) => {
+        count += 1;
+        return inner.createConnection(options, handlers);
+      },
+    },
+    created: () => count,
+  };
+}
+
+function ignoredBy(manager: PeerManager): SignalIgnoredEvent[] {
+  const out: SignalIgnoredEvent[] = [];
+  manager.on('signal-ignored', (e) => out.push(e));
+  return out;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function waitForState(manager: PeerManager, peerId: string, state: PeerState): Promise<void> {
   if (manager.state(peerId) === state) return Promise.resolve();
@@ -227,18 +270,129 @@ describe('two peer managers over real node-datachannel', () => {
 
   it('invalid SDP and ICE from the network are ignored, never a crash', () => {
     const ignored: string[] = [];
-    const a = createPeerManager({ localId: A, bindAddress: '127.0.0.1', sendSignal: () => Promise.resolve() });
-    const b = createPeerManager({ localId: B, bindAddress: '127.0.0.1', sendSignal: () => Promise.resolve() });
+    const a = createPeerManager({ localId: A, identity: KEY_A.identity, bindAddress: '127.0.0.1', sendSignal: () => Promise.resolve() });
+    const b = createPeerManager({ localId: B, identity: KEY_B.identity, bindAddress: '127.0.0.1', sendSignal: () => Promise.resolve() });
     managers.push(a, b);
     for (const m of [a, b]) m.on('signal-ignored', (e) => ignored.push(`${e.kind}:${e.code ?? ''}`));
 
+    const fingerprint = `a=fingerprint:sha-256 ${Array.from({ length: 32 }, () => 'AB').join(':')}`;
+    const nonsense = `m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n${fingerprint}\r\na=ice-ufrag:abcd\r\nnonsense`;
+    // Unsigned: refused before the WebRTC stack sees it. Signed but broken: the stack refuses it.
     b.handleSignal({ kind: 'offer', peer_id: A, data: 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nnonsense' });
+    b.handleSignal({ kind: 'offer', peer_id: A, data: signAs(KEY_A, B, 'offer', nonsense) });
     b.handleSignal({ kind: 'offer', peer_id: A, data: 'v=0\r\n' });
     a.peerSeen(B);
     a.handleSignal({ kind: 'answer', peer_id: B, data: 'v=0\r\ngarbage' });
     a.handleSignal({ kind: 'ice', peer_id: B, data: '{"candidate":"candidate:garbage","sdpMid":"0"}' }); // buffered
-    expect(ignored).toEqual(['offer:ERR_SET_REMOTE_DESCRIPTION', 'offer:ERR_SET_REMOTE_DESCRIPTION', 'answer:ERR_SET_REMOTE_DESCRIPTION']);
+    expect(ignored).toEqual([
+      'offer:ERR_PROOF_MISSING',
+      'offer:ERR_SET_REMOTE_DESCRIPTION',
+      'offer:ERR_PROOF_MISSING',
+      'answer:ERR_PROOF_MISSING',
+    ]);
     expect(a.state(B)).toBe('initiated');
     expect(b.state(A)).toBeUndefined();
+  });
+});
+
+describe('proof of identity over real node-datachannel', () => {
+  it('each side reports the key the other proved', async () => {
+    const { create } = network();
+    const a = create(A);
+    const b = create(B);
+    const aConnected = nextEvent(a, 'connected');
+    const bConnected = nextEvent(b, 'connected');
+    await connect(a, b);
+    expect((await aConnected).publicKey).toEqual(KEY_B.publicKey);
+    expect((await bConnected).publicKey).toEqual(KEY_A.publicKey);
+    expect(a.publicKey(B)).toEqual(KEY_B.publicKey);
+    expect(b.publicKey(A)).toEqual(KEY_A.publicKey);
+  });
+
+  it('a fingerprint swapped in transit (to another connection’s) is refused with ERR_PROOF_INVALID; nothing connects', async () => {
+    // The attacker's own connection: a real certificate whose fingerprint it would like B to trust.
+    const mitm = createNodeDataChannelDriver().createConnection(
+      { name: 'mitm', bindAddress: '127.0.0.1' },
+      { localCandidate: () => undefined, gatheringComplete: () => undefined, stateChange: () => undefined, dataChannel: () => undefined },
+    );
+    const mitmOffer = mitm.createOffer('x');
+    // Handlers registered, or node-datachannel never releases the channel (and the process).
+    const mitmClosed = new Promise<void>((resolve) =>
+      mitmOffer.control.setHandlers({ open: () => undefined, closed: resolve, error: () => undefined, message: () => undefined, bufferedAmountLow: () => undefined }),
+    );
+    const mitmFingerprint = /^a=fingerprint:.*$/m.exec(mitmOffer.sdp)![0];
+    mitmOffer.control.close();
+    mitm.close();
+    await mitmClosed;
+    let swapped = 0;
+    const { create } = network((_from, _to, message) => {
+      if (message.kind !== 'offer') return message;
+      swapped += 1;
+      return { ...message, data: message.data.replace(/^a=fingerprint:.*$/m, mitmFingerprint) };
+    });
+    const counting = countingDriver();
+    const a = create(A);
+    const b = create(B, { driver: counting.driver });
+    const refused = ignoredBy(b);
+    const connected: string[] = [];
+    a.on('connected', (e) => connected.push(e.peerId));
+    b.on('connected', (e) => connected.push(e.peerId));
+    a.peerSeen(B);
+    await sleep(1_500);
+    expect(swapped).toBe(1);
+    expect(refused).toEqual([expect.objectContaining({ peerId: A, kind: 'offer', code: 'ERR_PROOF_INVALID' })]);
+    expect(counting.created()).toBe(0); // no PeerConnection for a refused offer
+    expect(connected).toEqual([]);
+    expect(b.state(A)).toBeUndefined();
+    expect(a.state(B)).toBe('initiated'); // still waiting; its retries would be refused the same way
+  });
+
+  it('a genuine offer forwarded by an attacker to another receiver is refused (the receiver id is bound)', async () => {
+    const captured: SignalMessage[] = [];
+    const { create } = network((from, to, message) => {
+      if (from === A && to === B && message.kind === 'offer') {
+        captured.push(message);
+        return undefined; // the attacker keeps it
+      }
+      return message;
+    });
+    const a = create(A);
+    create(B);
+    const attacker = create(C);
+    const counting = countingDriver();
+    const d = create(D, { driver: counting.driver });
+    const refused = ignoredBy(d);
+    a.peerSeen(B);
+    await sleep(200);
+    expect(captured).toHaveLength(1);
+    const genuine = captured[0]!.data;
+    expect(genuine).toContain('a=x-fileshare-proof:');
+    // Verbatim, as A (A's key, but bound to receiver B) and as the attacker itself (not its key).
+    d.handleSignal({ kind: 'offer', peer_id: A, data: genuine });
+    d.handleSignal({ kind: 'offer', peer_id: C, data: genuine });
+    expect(refused.map((e) => [e.peerId, e.code])).toEqual([
+      [A, 'ERR_PROOF_INVALID'],
+      [C, 'ERR_PROOF_KEY_MISMATCH'],
+    ]);
+    expect(counting.created()).toBe(0);
+    expect(d.peers()).toEqual([]);
+    expect(attacker.peers()).toEqual([]);
+  });
+
+  it('a verbatim re-send of an answered offer is refused as replayed; the live connection stays', async () => {
+    const { create, log } = network();
+    const a = create(A);
+    const b = create(B);
+    await connect(a, b);
+    const refused = ignoredBy(b);
+    const disconnected: string[] = [];
+    b.on('disconnected', (e) => disconnected.push(e.peerId));
+    const offer = log.find((l) => l.from === A && l.message.kind === 'offer')!.message;
+    b.handleSignal(offer);
+    expect(refused).toEqual([expect.objectContaining({ peerId: A, kind: 'offer', code: 'ERR_PROOF_REPLAYED' })]);
+    await sleep(300);
+    expect(disconnected).toEqual([]);
+    expect(b.state(A)).toBe('connected');
+    expect(a.state(B)).toBe('connected');
   });
 });

@@ -1,10 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { DataChannelLike, DataChannelProvider } from '@fileshare/protocol';
 import { CONTROL_CHANNEL_LABEL, type PeerManager, createPeerManager } from '../../src/index.js';
-import { FAKE_ANSWER, FakeChannel, type FakeConnection, FakeDriver, flush } from './fake-driver.js';
+import { FakeChannel, type FakeConnection, FakeDriver, fakeSdp, flush } from './fake-driver.js';
+import { signAs, sortedKeys } from '../support/identities.js';
 
-const LOCAL = '5'.repeat(32);
-const HIGHER = 'a'.repeat(32);
+const keys = sortedKeys(2);
+const LOCAL_KEY = keys[0]!;
+const HIGHER_KEY = keys[1]!;
+const LOCAL = LOCAL_KEY.id;
+const HIGHER = HIGHER_KEY.id;
 
 let manager: PeerManager;
 let conn: FakeConnection;
@@ -13,9 +17,18 @@ let provider: DataChannelProvider;
 beforeEach(() => {
   jest.useFakeTimers();
   const driver = new FakeDriver();
-  manager = createPeerManager({ localId: LOCAL, driver, sendSignal: () => Promise.resolve() });
+  let offer = '';
+  manager = createPeerManager({
+    localId: LOCAL,
+    identity: LOCAL_KEY.identity,
+    driver,
+    sendSignal: (_to, message) => {
+      if (message.kind === 'offer') offer = message.data;
+      return Promise.resolve();
+    },
+  });
   manager.peerSeen(HIGHER);
-  manager.handleSignal({ kind: 'answer', peer_id: HIGHER, data: FAKE_ANSWER });
+  manager.handleSignal({ kind: 'answer', peer_id: HIGHER, data: signAs(HIGHER_KEY, LOCAL, 'answer', fakeSdp('answer'), offer) });
   conn = driver.last;
   conn.control!.open();
   provider = manager.channels(HIGHER)!;

@@ -1,6 +1,7 @@
 // A scriptable stand-in for node-datachannel, for the pure state-machine tests. Like the real
 // binding it reports asynchronously (on a later microtask) and reports `closed` for the
 // connection and every channel after close().
+import { randomBytes } from 'node:crypto';
 import type { IceCandidate } from '@fileshare/protocol';
 import type {
   RtcChannel,
@@ -11,8 +12,34 @@ import type {
   RtcDriver,
 } from '../../src/index.js';
 
-export const FAKE_OFFER = 'v=0\r\no=fake 1 0 IN IP4 127.0.0.1\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\na=setup:actpass\r\n';
-export const FAKE_ANSWER = 'v=0\r\no=fake 2 0 IN IP4 127.0.0.1\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\na=setup:active\r\n';
+/**
+ * An SDP shaped like libdatachannel's: a session-level DTLS fingerprint and one ICE ufrag, both
+ * random per call (every connection has its own), so the proof of identity is exercised for real.
+ */
+export function fakeSdp(kind: 'offer' | 'answer', parts: { fingerprint?: string; ufrag?: string } = {}): string {
+  const fingerprint = parts.fingerprint ?? randomFingerprint();
+  const ufrag = parts.ufrag ?? randomBytes(6).toString('base64url').replace(/[-_]/g, 'x');
+  return [
+    'v=0',
+    `o=rtc ${randomBytes(4).readUInt32BE(0)} 0 IN IP4 127.0.0.1`,
+    's=-',
+    't=0 0',
+    'a=group:BUNDLE 0',
+    `a=fingerprint:sha-256 ${fingerprint}`,
+    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+    'c=IN IP4 0.0.0.0',
+    'a=mid:0',
+    'a=sctp-port:5000',
+    `a=setup:${kind === 'offer' ? 'actpass' : 'active'}`,
+    `a=ice-ufrag:${ufrag}`,
+    `a=ice-pwd:${randomBytes(16).toString('base64url').replace(/[-_]/g, 'y')}`,
+    '',
+  ].join('\r\n');
+}
+
+export function randomFingerprint(): string {
+  return [...randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+}
 
 const later = (fn: () => void): void => {
   void Promise.resolve().then(fn);
@@ -61,16 +88,16 @@ export class FakeConnection implements RtcConnection {
   createOffer(controlLabel: string): { sdp: string; control: RtcChannel } {
     this.assertOpen();
     this.control = this.createChannel(controlLabel) as FakeChannel;
-    this.localDescription = FAKE_OFFER;
-    return { sdp: FAKE_OFFER, control: this.control };
+    this.localDescription = fakeSdp('offer');
+    return { sdp: this.localDescription, control: this.control };
   }
 
   acceptOffer(sdp: string): string {
     this.assertOpen();
     if (sdp.includes('BROKEN')) throw new Error('Remote description has no ICE user fragment');
     this.remoteDescription = sdp;
-    this.localDescription = FAKE_ANSWER;
-    return FAKE_ANSWER;
+    this.localDescription = fakeSdp('answer');
+    return this.localDescription;
   }
 
   acceptAnswer(sdp: string): void {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { type Logger, type SignalMessage, decodeIceCandidate, encodeIceCandidate } from '@fileshare/protocol';
+import { type Logger, type SignalMessage, decodeIceCandidate, encodeIceCandidate, verifyProof } from '@fileshare/protocol';
 import {
   CONTROL_CHANNEL_LABEL,
   type PeerConnectedEvent,
@@ -10,11 +10,18 @@ import {
   type SignalIgnoredEvent,
   createPeerManager,
 } from '../../src/index.js';
-import { FAKE_ANSWER, FAKE_OFFER, FakeDriver, flush } from './fake-driver.js';
+import { FakeDriver, fakeSdp, flush } from './fake-driver.js';
+import { type TestKey, signAs, sortedKeys } from '../support/identities.js';
 
-const LOWER = '1'.repeat(32);
-const LOCAL = '5'.repeat(32);
-const HIGHER = 'a'.repeat(32);
+// Real keys, ids derived from them; sorted so that LOWER < LOCAL < HIGHER < HIGHER_2 < HIGHER_3.
+const keys = sortedKeys(5);
+const KEYS = new Map<string, TestKey>(keys.map((k) => [k.id, k]));
+const LOWER = keys[0]!.id;
+const LOCAL_KEY = keys[1]!;
+const LOCAL = LOCAL_KEY.id;
+const HIGHER = keys[2]!.id;
+const HIGHER_2 = keys[3]!.id;
+const HIGHER_3 = keys[4]!.id;
 
 const ice = (candidate: string): string => encodeIceCandidate({ candidate, sdpMid: '0' });
 const HOST_A = 'candidate:1 1 UDP 2114977791 192.0.2.10 40001 typ host';
@@ -47,6 +54,7 @@ function rig(options: { timing?: Partial<PeerTiming>; sendSignal?: (to: string, 
   };
   const manager = createPeerManager({
     localId: LOCAL,
+    identity: LOCAL_KEY.identity,
     driver,
     logger,
     timing: options.timing,
@@ -54,6 +62,7 @@ function rig(options: { timing?: Partial<PeerTiming>; sendSignal?: (to: string, 
       options.sendSignal ??
       ((to, message) => {
         sent.push({ to, message });
+        if (message.kind === 'offer') lastOfferTo.set(to, message.data);
         return Promise.resolve();
       }),
   });
@@ -84,13 +93,31 @@ function rig(options: { timing?: Partial<PeerTiming>; sendSignal?: (to: string, 
   return r;
 }
 
-const offerFrom = (peerId: string, data = FAKE_OFFER): SignalMessage => ({ kind: 'offer', peer_id: peerId, data });
-const answerFrom = (peerId: string, data = FAKE_ANSWER): SignalMessage => ({ kind: 'answer', peer_id: peerId, data });
+/** The last offer any rig sent to a peer: the answer's proof binds it. */
+const lastOfferTo = new Map<string, string>();
+const keyOf = (peerId: string): TestKey => {
+  const key = KEYS.get(peerId);
+  if (!key) throw new Error(`no test key for ${peerId}`);
+  return key;
+};
+/** A properly signed offer from `peerId` to us. */
+const offerFrom = (peerId: string, sdp = fakeSdp('offer')): SignalMessage => ({
+  kind: 'offer',
+  peer_id: peerId,
+  data: signAs(keyOf(peerId), LOCAL, 'offer', sdp),
+});
+/** A properly signed answer from `peerId` to the last offer we sent it. */
+const answerFrom = (peerId: string, sdp = fakeSdp('answer')): SignalMessage => ({
+  kind: 'answer',
+  peer_id: peerId,
+  data: signAs(keyOf(peerId), LOCAL, 'answer', sdp, lastOfferTo.get(peerId) ?? fakeSdp('offer')),
+});
 const iceFrom = (peerId: string, candidate: string): SignalMessage => ({ kind: 'ice', peer_id: peerId, data: ice(candidate) });
 
 beforeEach(() => {
   jest.useFakeTimers();
   rigs = [];
+  lastOfferTo.clear();
 });
 
 afterEach(async () => {
@@ -105,7 +132,8 @@ describe('initiator (our id is lower)', () => {
     r.manager.peerSeen(HIGHER);
     expect(r.manager.state(HIGHER)).toBe('initiated');
     expect(r.states).toEqual([expect.objectContaining({ peerId: HIGHER, state: 'initiated' })]);
-    expect(r.sent).toEqual([{ to: HIGHER, message: { kind: 'offer', peer_id: LOCAL, data: FAKE_OFFER } }]);
+    expect(r.sent).toEqual([{ to: HIGHER, message: { kind: 'offer', peer_id: LOCAL, data: expect.stringContaining('a=x-fileshare-proof:') } }]);
+    expect(r.sent[0]!.message.data).toContain(r.driver.last.localDescription!.split('\r\n')[5]); // its own fingerprint
     expect(r.driver.last.control?.label).toBe(CONTROL_CHANNEL_LABEL);
   });
 
@@ -167,12 +195,15 @@ describe('initiator (our id is lower)', () => {
     const r = rig();
     r.manager.peerSeen(HIGHER);
     await jest.advanceTimersByTimeAsync(5_000);
-    r.manager.handleSignal(answerFrom(HIGHER));
-    expect(r.driver.last.remoteDescription).toBe(FAKE_ANSWER);
+    const answer = answerFrom(HIGHER);
+    r.manager.handleSignal(answer);
+    expect(r.driver.last.remoteDescription).toBe(answer.data);
     r.driver.last.control!.open();
     expect(r.manager.state(HIGHER)).toBe('connected');
     expect(r.connected).toHaveLength(1);
     expect(r.connected[0]!.peerId).toBe(HIGHER);
+    expect(r.connected[0]!.publicKey).toEqual(keyOf(HIGHER).publicKey);
+    expect(r.manager.publicKey(HIGHER)).toEqual(keyOf(HIGHER).publicKey);
     expect(r.manager.channels(HIGHER)).toBe(r.connected[0]!.channels);
     // The peer stays alive: its keepalives arrive on the control channel.
     for (let t = 0; t < 120; t++) {
@@ -213,7 +244,7 @@ describe('initiator (our id is lower)', () => {
   it('an invalid answer is ignored and the offer keeps waiting (and retrying)', async () => {
     const r = rig();
     r.manager.peerSeen(HIGHER);
-    r.manager.handleSignal(answerFrom(HIGHER, 'BROKEN sdp'));
+    r.manager.handleSignal(answerFrom(HIGHER, `${fakeSdp('answer')}BROKEN\r\n`));
     expect(r.ignored).toEqual([expect.objectContaining({ kind: 'answer', code: 'ERR_SET_REMOTE_DESCRIPTION' })]);
     expect(r.manager.state(HIGHER)).toBe('initiated');
     await jest.advanceTimersByTimeAsync(11_000);
@@ -271,18 +302,22 @@ describe('responder (our id is higher)', () => {
   it('ignores messages carrying our own id or an invalid id', () => {
     const r = rig();
     r.manager.handleSignal(offerFrom(LOCAL));
-    r.manager.handleSignal(offerFrom('NOT-AN-ID'));
+    r.manager.handleSignal({ kind: 'offer', peer_id: 'NOT-AN-ID', data: fakeSdp('offer') });
     expect(r.ignored.map((i) => i.kind)).toEqual(['offer', 'offer']);
     expect(r.driver.connections).toHaveLength(0);
   });
 
   it('answers an offer from a lower id, adds the peer and goes to initiating', () => {
     const r = rig();
-    r.manager.handleSignal(offerFrom(LOWER));
+    const offer = offerFrom(LOWER);
+    r.manager.handleSignal(offer);
     expect(r.manager.state(LOWER)).toBe('initiating');
     expect(r.states).toEqual([expect.objectContaining({ peerId: LOWER, state: 'initiating' })]);
-    expect(r.driver.last.remoteDescription).toBe(FAKE_OFFER);
-    expect(r.sent).toEqual([{ to: LOWER, message: { kind: 'answer', peer_id: LOCAL, data: FAKE_ANSWER } }]);
+    expect(r.driver.last.remoteDescription).toBe(offer.data);
+    expect(r.sent).toEqual([{ to: LOWER, message: { kind: 'answer', peer_id: LOCAL, data: expect.stringContaining('a=x-fileshare-proof:') } }]);
+    // The answer proves our key and binds the offer it answers.
+    const verified = verifyProof(r.sent[0]!.message.data, { kind: 'answer', senderId: LOCAL, receiverId: LOWER, offerSdp: offer.data });
+    expect(verified.ok && verified.value.publicKey).toEqual(LOCAL_KEY.publicKey);
   });
 
   it('is connected when the remote control channel opens; other channels go to onChannel', async () => {
@@ -302,39 +337,51 @@ describe('responder (our id is higher)', () => {
 
   it('ignores an offer without a data channel section, or one the WebRTC stack rejects', () => {
     const r = rig();
-    r.manager.handleSignal(offerFrom(LOWER, 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n'));
-    r.manager.handleSignal(offerFrom(LOWER, `${FAKE_OFFER}BROKEN\r\n`));
+    r.manager.handleSignal(offerFrom(LOWER, fakeSdp('offer').replace('m=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'm=audio 9 UDP/TLS/RTP/SAVPF 111')));
+    r.manager.handleSignal(offerFrom(LOWER, `${fakeSdp('offer')}BROKEN\r\n`));
     expect(r.ignored.map((i) => i.code)).toEqual(['ERR_SET_REMOTE_DESCRIPTION', 'ERR_SET_REMOTE_DESCRIPTION']);
     expect(r.manager.state(LOWER)).toBeUndefined();
     expect(r.driver.openConnections).toHaveLength(0);
   });
 
-  it('a new offer from the same peer (it restarted) replaces the connection', async () => {
+  it('a new offer from the same peer (it restarted) replaces the connection once the new one opens', async () => {
     const r = rig();
     r.manager.handleSignal(offerFrom(LOWER));
     const first = r.driver.last;
     first.remoteChannel(CONTROL_CHANNEL_LABEL);
     expect(r.manager.state(LOWER)).toBe('connected');
-    r.manager.handleSignal(offerFrom(LOWER, FAKE_OFFER.replace('o=fake 1', 'o=fake 7')));
-    expect(first.closed).toBe(true);
-    expect(r.driver.last).not.toBe(first);
-    expect(r.disconnected).toEqual([expect.objectContaining({ peerId: LOWER })]);
-    expect(r.manager.state(LOWER)).toBe('initiating');
-    expect(r.manager.channels(LOWER)).toBeUndefined();
+    const firstChannels = r.manager.channels(LOWER);
+    r.manager.handleSignal(offerFrom(LOWER));
+    const second = r.driver.last;
+    expect(second).not.toBe(first);
     expect(r.sentKinds()).toEqual(['answer', 'answer']);
+    // Until the new one opens, the live one is untouched.
+    expect(first.closed).toBe(false);
+    expect(r.manager.state(LOWER)).toBe('connected');
+    expect(r.manager.channels(LOWER)).toBe(firstChannels);
+    expect(r.disconnected).toEqual([]);
+    second.remoteChannel(CONTROL_CHANNEL_LABEL);
+    expect(first.closed).toBe(true);
+    expect(r.disconnected).toEqual([expect.objectContaining({ peerId: LOWER })]);
+    expect(r.connected).toHaveLength(2);
+    expect(r.manager.channels(LOWER)).toBe(r.connected[1]!.channels);
+    expect(r.manager.channels(LOWER)).not.toBe(firstChannels);
+    expect(r.states.map((s) => s.state)).toEqual(['initiating', 'connected', 'initiating', 'connected']);
     await flush();
   });
 
-  it('a broken new offer leaves the existing connection alone; a duplicate offer is ignored', () => {
+  it('a broken new offer leaves the existing connection alone; a duplicate offer is refused as replayed', () => {
     const r = rig();
-    r.manager.handleSignal(offerFrom(LOWER));
+    const offer = offerFrom(LOWER);
+    r.manager.handleSignal(offer);
     const first = r.driver.last;
     first.remoteChannel(CONTROL_CHANNEL_LABEL);
-    r.manager.handleSignal(offerFrom(LOWER, `${FAKE_OFFER}BROKEN\r\n`));
-    r.manager.handleSignal(offerFrom(LOWER));
+    r.manager.handleSignal(offerFrom(LOWER, `${fakeSdp('offer')}BROKEN\r\n`));
+    r.manager.handleSignal(offer);
     expect(first.closed).toBe(false);
     expect(r.manager.state(LOWER)).toBe('connected');
-    expect(r.ignored).toHaveLength(2);
+    expect(r.ignored.map((i) => i.code)).toEqual(['ERR_SET_REMOTE_DESCRIPTION', 'ERR_PROOF_REPLAYED']);
+    expect(r.driver.connections).toHaveLength(2); // the replay created none
   });
 });
 
@@ -516,7 +563,7 @@ describe('failure, reconnection and teardown', () => {
     r.driver.last.state('ice', 'failed');
     r.manager.peerSeen(LOWER);
     expect(r.manager.state(LOWER)).toBe('not-connected');
-    r.manager.handleSignal(offerFrom(LOWER, FAKE_OFFER.replace('o=fake 1', 'o=fake 2')));
+    r.manager.handleSignal(offerFrom(LOWER));
     expect(r.manager.state(LOWER)).toBe('initiating');
     await flush();
   });
@@ -559,8 +606,8 @@ describe('failure, reconnection and teardown', () => {
   it('close() is idempotent, closes every connection and leaves no timer', async () => {
     const r = rig({ timing: { answerTimeoutMs: 60_000 } });
     r.manager.peerSeen(HIGHER); // initiated
-    r.manager.peerSeen('b'.repeat(32));
-    r.manager.handleSignal(iceFrom('b'.repeat(32), HOST_A)); // buffered before the answer
+    r.manager.peerSeen(HIGHER_2);
+    r.manager.handleSignal(iceFrom(HIGHER_2, HOST_A)); // buffered before the answer
     r.manager.handleSignal(offerFrom(LOWER)); // initiating
     r.manager.handleSignal(iceFrom('0'.repeat(32), HOST_A)); // early, before an offer
     r.driver.last.remoteChannel(CONTROL_CHANNEL_LABEL); // LOWER connected
@@ -572,8 +619,8 @@ describe('failure, reconnection and teardown', () => {
     expect(r.driver.openConnections).toEqual([]);
     expect(r.driver.connections.flatMap((c) => c.channels).every((c) => c.closed)).toBe(true);
     expect(jest.getTimerCount()).toBe(0);
-    r.manager.peerSeen('c'.repeat(32));
-    r.manager.handleSignal(offerFrom(LOWER, FAKE_OFFER.replace('o=fake 1', 'o=fake 3')));
+    r.manager.peerSeen(HIGHER_3);
+    r.manager.handleSignal(offerFrom(LOWER));
     expect(r.driver.connections).toHaveLength(3);
     expect(r.disconnected).toEqual([]); // no events after close
   });
