@@ -1,16 +1,22 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deviceIdFromPublicKey, type DeviceId } from '@fileshare/protocol';
 import { CoreError } from './errors.js';
+import { assertPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from './private-state.js';
 
-const KEY_FILE = 'device-key.pem';
+export const KEY_FILE = 'device-key.pem';
 const LOCK_FILE = 'node.lock';
 
 export interface Identity {
   deviceId: DeviceId;
   privateKey: KeyObject;
   publicKey: KeyObject;
+  /** The raw 32-byte Ed25519 public key: what proofs carry and the device id is hashed from. */
+  rawPublicKey: Uint8Array;
+  /** Ed25519 signature (64 bytes) of `data` by the device key. */
+  sign(data: Uint8Array): Uint8Array;
   /**
    * `persistent`: the key in the state dir. `ephemeral`: a throw-away key, used when another
    * running node holds the state dir, because two processes announcing one device id would
@@ -21,15 +27,32 @@ export interface Identity {
   release(): Promise<void>;
 }
 
-function rawPublicKey(publicKey: KeyObject): Buffer {
+function rawKeyOf(publicKey: KeyObject): Uint8Array {
   const jwk = publicKey.export({ format: 'jwk' });
   if (typeof jwk.x !== 'string') throw new Error('Ed25519 public key without x');
-  return Buffer.from(jwk.x, 'base64url');
+  return new Uint8Array(Buffer.from(jwk.x, 'base64url'));
 }
 
-function fromPrivateKey(privateKey: KeyObject): Pick<Identity, 'deviceId' | 'privateKey' | 'publicKey'> {
+function fromPrivateKey(privateKey: KeyObject): Omit<Identity, 'kind' | 'release'> {
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`the device key is ${privateKey.asymmetricKeyType ?? 'not'} an Ed25519 key`);
   const publicKey = createPublicKey(privateKey);
-  return { deviceId: deviceIdFromPublicKey(rawPublicKey(publicKey)), privateKey, publicKey };
+  const rawPublicKey = rawKeyOf(publicKey);
+  return {
+    deviceId: deviceIdFromPublicKey(rawPublicKey),
+    privateKey,
+    publicKey,
+    rawPublicKey,
+    sign: (data) => new Uint8Array(edSign(null, data, privateKey)),
+  };
+}
+
+/**
+ * A throw-away identity, never written anywhere: for a node that cannot use the state folder's
+ * key (another node holds it) and for tests. Its device id changes every time.
+ */
+export function createEphemeralIdentity(): Identity {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return { ...fromPrivateKey(privateKey), kind: 'ephemeral', release: () => Promise.resolve() };
 }
 
 function isAlive(pid: number): boolean {
@@ -59,21 +82,31 @@ async function takeLock(path: string): Promise<boolean> {
   return false;
 }
 
+/** Reads the device key, creating it (mode 0600, atomically) on first use. */
+function loadOrCreateKey(keyPath: string): KeyObject {
+  if (assertPrivateFile(keyPath, 'The device key')) return createPrivateKey(readFileSync(keyPath, 'utf8'));
+  const { privateKey } = generateKeyPairSync('ed25519');
+  writePrivateFileAtomic(keyPath, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), { exclusive: true });
+  return privateKey;
+}
+
 /**
- * Loads the device key from `stateDir` (creating it on first use). The device id is derived
+ * Loads the device key from `stateDir` (creating both on first use). The device id is derived
  * from the public key, so it stays the same across restarts and cannot be claimed without it.
+ * Rejects with ERR_STATE_INSECURE (naming the `chmod` that fixes it) when the folder is not ours
+ * or writable by others, or the key is readable or writable by others; with ERR_STATE_DIR when
+ * the folder or key cannot be created or read.
  */
 export async function loadIdentity(stateDir: string): Promise<Identity> {
-  try {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  } catch (cause) {
-    throw new CoreError('ERR_STATE_DIR', `Cannot create the state folder ${stateDir}.`, { cause });
-  }
+  ensurePrivateDir(stateDir);
   const lockPath = join(stateDir, LOCK_FILE);
-  if (!(await takeLock(lockPath))) {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    return { ...fromPrivateKey(privateKey), kind: 'ephemeral', release: () => Promise.resolve() };
+  let locked: boolean;
+  try {
+    locked = await takeLock(lockPath);
+  } catch (cause) {
+    throw new CoreError('ERR_STATE_DIR', `Cannot write in the state folder ${stateDir}.`, { cause });
   }
+  if (!locked) return createEphemeralIdentity();
   let released = false;
   const release = async (): Promise<void> => {
     if (released) return;
@@ -81,19 +114,7 @@ export async function loadIdentity(stateDir: string): Promise<Identity> {
     await rm(lockPath, { force: true });
   };
   try {
-    const keyPath = join(stateDir, KEY_FILE);
-    let pem: string | undefined;
-    try {
-      pem = await readFile(keyPath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (pem === undefined) {
-      const { privateKey } = generateKeyPairSync('ed25519');
-      pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-      await writeFile(keyPath, pem, { mode: 0o600, flag: 'wx' });
-    }
-    return { ...fromPrivateKey(createPrivateKey(pem)), kind: 'persistent', release };
+    return { ...fromPrivateKey(loadOrCreateKey(join(stateDir, KEY_FILE))), kind: 'persistent', release };
   } catch (cause) {
     await release();
     if (cause instanceof CoreError) throw cause;

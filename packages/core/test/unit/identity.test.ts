@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { verify } from 'node:crypto';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDeviceId } from '@fileshare/protocol';
-import { loadIdentity } from '../../src/identity.js';
+import { deviceIdFromPublicKey, isDeviceId } from '@fileshare/protocol';
+import { createEphemeralIdentity, loadIdentity } from '../../src/identity.js';
 import { parseHostPort } from '../../src/defaults.js';
 
 let dir: string;
@@ -51,6 +52,78 @@ describe('device identity', () => {
   it('fails with ERR_STATE_DIR when the folder cannot be created', async () => {
     await writeFile(join(dir, 'file'), 'x');
     await expect(loadIdentity(join(dir, 'file', 'sub'))).rejects.toMatchObject({ code: 'ERR_STATE_DIR' });
+  });
+});
+
+describe('device identity: private state, like ssh', () => {
+  it('creates the folder 0700 and the key 0600 whatever the umask, and uses them again without complaint', async () => {
+    const state = join(dir, 'state');
+    const previous = process.umask(0o000);
+    let first;
+    try {
+      first = await loadIdentity(state);
+    } finally {
+      process.umask(previous);
+    }
+    await first.release();
+    expect((await stat(state)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(state, 'device-key.pem'))).mode & 0o777).toBe(0o600);
+    const again = await loadIdentity(state);
+    expect(again.deviceId).toBe(first.deviceId);
+    await again.release();
+  });
+
+  it('refuses a device key readable by others (0644), naming the chmod that fixes it, and leaves it as it is', async () => {
+    const first = await loadIdentity(dir);
+    await first.release();
+    const key = join(dir, 'device-key.pem');
+    await chmod(key, 0o644);
+    const refused = loadIdentity(dir);
+    await expect(refused).rejects.toMatchObject({ code: 'ERR_STATE_INSECURE' });
+    await expect(refused).rejects.toThrow(`chmod 600 ${key}`);
+    await expect(refused).rejects.toThrow('readable by other users (mode 0644)');
+    expect((await stat(key)).mode & 0o777).toBe(0o644);
+    // The lock was given back: after the fix the same key is used.
+    await chmod(key, 0o600);
+    const fixed = await loadIdentity(dir);
+    expect(fixed.deviceId).toBe(first.deviceId);
+    await fixed.release();
+  });
+
+  it('refuses a state folder writable by everyone (0777), before touching the key', async () => {
+    await chmod(dir, 0o777);
+    const refused = loadIdentity(dir);
+    await expect(refused).rejects.toMatchObject({ code: 'ERR_STATE_INSECURE' });
+    await expect(refused).rejects.toThrow(`chmod 700 ${dir}`);
+    await chmod(dir, 0o700);
+  });
+
+  it('quotes a path with spaces in the printed fix', async () => {
+    const state = join(dir, 'my state');
+    await (await loadIdentity(state)).release();
+    await chmod(state, 0o775);
+    await expect(loadIdentity(state)).rejects.toThrow(`chmod 700 '${state}'`);
+  });
+
+  it('signs with the device key: the raw public key verifies the signature and hashes to the id', async () => {
+    const identity = await loadIdentity(dir);
+    const data = new TextEncoder().encode('fileshare-proof-v2');
+    const signature = identity.sign(data);
+    expect(signature).toHaveLength(64);
+    expect(identity.rawPublicKey).toHaveLength(32);
+    expect(verify(null, data, identity.publicKey, signature)).toBe(true);
+    expect(deviceIdFromPublicKey(identity.rawPublicKey)).toBe(identity.deviceId);
+    await identity.release();
+  });
+
+  it('makes ephemeral identities that sign too, each with its own id, writing nothing', () => {
+    const a = createEphemeralIdentity();
+    const b = createEphemeralIdentity();
+    expect(a.kind).toBe('ephemeral');
+    expect(a.deviceId).not.toBe(b.deviceId);
+    expect(deviceIdFromPublicKey(a.rawPublicKey)).toBe(a.deviceId);
+    const data = new Uint8Array([1, 2, 3]);
+    expect(verify(null, data, a.publicKey, a.sign(data))).toBe(true);
   });
 });
 
