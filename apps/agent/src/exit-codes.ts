@@ -7,6 +7,7 @@ export const EXIT = {
   declined: 4,
   cancelled: 5,
   transferFailed: 6,
+  /** Could not start, or the state folder cannot be used (missing, unwritable, insecure permissions). */
   startFailed: 7,
 } as const;
 
@@ -18,14 +19,20 @@ export function exitCodeFor(code: string | undefined): number {
     case 'ERR_PEER_AMBIGUOUS':
       return EXIT.peerUnavailable;
     case 'ERR_TRANSFER_DECLINED':
+    // The receiver has too many offers waiting or running: for a script, the same as a "no".
+    case 'ERR_TRANSFER_BUSY':
       return EXIT.declined;
     case 'ERR_TRANSFER_CANCELLED':
     case 'ERR_ABORTED':
       return EXIT.cancelled;
     case 'ERR_PORT_IN_USE':
     case 'ERR_STATE_DIR':
+    case 'ERR_STATE_INSECURE':
+    case 'ERR_TRUST_FILE_INVALID':
     case 'ERR_PEER_ADDRESS_INVALID':
       return EXIT.startFailed;
+    case 'ERR_PEER_ID_INVALID':
+      return EXIT.usage;
     case undefined:
       return EXIT.failure;
     default:

@@ -1,4 +1,4 @@
-import type { NodeEvent } from '@fileshare/core';
+import { safeForTerminal, type NodeEvent } from '@fileshare/core';
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -28,30 +28,57 @@ export function progressBar(bytes: number, total: number, width = 24): string {
 
 const short = (id: string): string => id.slice(0, 8);
 
+/** Peer-chosen text (names, messages, paths, addresses) as the terminal must show it: inert. */
+const safe = (text: string): string => safeForTerminal(text);
+
+/** The command that trusts `peerId`; `--state-dir` included when the agent runs with one. */
+export function trustAddCommand(peerId: string, stateDir?: string): string {
+  return `fileshare-agent trust add ${peerId}${stateDir !== undefined ? ` --state-dir ${shellWord(stateDir)}` : ''}`;
+}
+
+/** A local path as one shell word (quoted only when it needs it). */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface DescribeOptions {
+  /** The agent's `--state-dir`, repeated in the `trust add` hint so it edits the right file. */
+  stateDir?: string;
+}
+
 /** One readable line per event (the non-JSON output); undefined for events not worth a line. */
-export function describeEvent(e: NodeEvent): string | undefined {
+export function describeEvent(e: NodeEvent, options: DescribeOptions = {}): string | undefined {
   switch (e.event) {
     case 'ready':
-      return `ready: ${e.name} (${e.deviceId}) on port ${e.port}, addresses ${e.addresses.join(', ') || 'none'}; receiving into ${e.receiveDir}`;
+      return `ready: ${safe(e.name)} (${e.deviceId}) on port ${e.port}, addresses ${e.addresses.join(', ') || 'none'}; receiving into ${safe(e.receiveDir)}`;
     case 'peer-discovered':
-      return `peer found: ${e.name} (${short(e.peerId)}) at ${e.address}:${e.port}${e.manual ? ' [by address]' : ''}`;
+      return `peer found: ${safe(e.name)} (${short(e.peerId)}) at ${safe(e.address)}:${e.port}${e.manual ? ' [by address]' : ''}`;
     case 'peer-updated':
-      return `peer changed: ${e.name} (${short(e.peerId)}) now at ${e.address}:${e.port}`;
+      return `peer changed: ${safe(e.name)} (${short(e.peerId)}) now at ${safe(e.address)}:${e.port}`;
+    case 'peer-verified':
+      return e.trusted
+        ? `${safe(e.name)} (${short(e.peerId)}) verified, trusted; code ${e.verificationCode}`
+        : `${safe(e.name)} (${short(e.peerId)}) verified; code ${e.verificationCode} — compare it on the other device before trusting: ${trustAddCommand(e.peerId, options.stateDir)}`;
     case 'peer-state':
-      return `peer ${short(e.peerId)}: ${e.state.replace('-', ' ')}${e.reason ? ` (${e.reason})` : ''}`;
+      return `peer ${short(e.peerId)}: ${e.state.replace('-', ' ')}${e.reason ? ` (${safe(e.reason)})` : ''}`;
     case 'peer-removed':
       return `peer gone: ${short(e.peerId)} (${e.reason})`;
-    case 'transfer-offered':
-      return `${e.direction === 'receive' ? 'incoming from' : 'offering to'} ${e.peerName} (${short(e.peerId)}): ${e.files.length} item(s), ${formatBytes(e.totalBytes)}`;
+    case 'transfer-offered': {
+      const line = `${e.direction === 'receive' ? 'incoming from' : 'offering to'} ${safe(e.peerName)} (${short(e.peerId)}): ${e.files.length} item(s), ${formatBytes(e.totalBytes)}`;
+      if (e.direction === 'send') return line;
+      // The node's WARN_LOOKALIKE_PEER says it in full (rate-limited); every such offer is tagged.
+      if (e.lookalikeOf !== undefined) return `${line} [LOOK-ALIKE of trusted ${short(e.lookalikeOf)}: another device with its name; never accepted automatically]`;
+      return e.trusted ? `${line} [trusted]` : line;
+    }
     case 'transfer-progress':
       return undefined;
     case 'transfer-complete':
-      return `transfer ${short(e.transferId)} verified: ${e.files.length} file(s)${e.savedTo ? ` in ${e.savedTo}` : ''}${e.resumedBytes > 0 ? `, resumed after ${formatBytes(e.resumedBytes)}` : ''}`;
+      return `transfer ${short(e.transferId)} verified: ${e.files.length} file(s)${e.savedTo ? ` in ${safe(e.savedTo)}` : ''}${e.resumedBytes > 0 ? `, resumed after ${formatBytes(e.resumedBytes)}` : ''}`;
     case 'transfer-failed':
-      return `transfer ${short(e.transferId)} failed: ${e.message} [${e.code}]`;
+      return `transfer ${short(e.transferId)} failed: ${safe(e.message)} [${safe(e.code)}]`;
     case 'text-received':
-      return `text from ${e.peerName} (${short(e.peerId)}):\n${e.text}`;
+      return `text from ${safe(e.peerName)} (${short(e.peerId)}):\n${safeForTerminal(e.text, { multiline: true })}`;
     case 'warning':
-      return `warning: ${e.message}`;
+      return `warning: ${safe(e.message)}`;
   }
 }

@@ -2,14 +2,18 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   createFileshareNode,
   FileshareError,
+  safeForTerminal,
   type FileshareNode,
   type FileshareNodeInit,
   type NodeEvent,
 } from '@fileshare/core';
+import { parseDeviceId } from './device-id.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { exitWhenFlushed } from './exit.js';
-import { describeEvent, formatBytes, formatDuration, progressBar } from './format.js';
+import { describeEvent, formatBytes, formatDuration, progressBar, trustAddCommand } from './format.js';
+import { jsonLine } from './json.js';
 import { stderrLogger } from './logger.js';
+import { registerTrustCommands } from './trust-command.js';
 
 interface CommonOptions {
   name?: string;
@@ -23,6 +27,18 @@ interface CommonOptions {
   channels?: number;
   mdnsTtl?: number;
 }
+
+type RunPolicy = 'all' | 'none' | 'trusted';
+
+interface RunOptions extends CommonOptions {
+  accept: RunPolicy;
+  /** `--trust <id>`: trusted for this run only, never written to the trust file. */
+  trust: string[];
+}
+
+const ACCEPT_HELP =
+  'incoming offers: all = accept from any device that proves its id (never a look-alike of a trusted one), ' +
+  'none = decline all, trusted = accept only from trusted devices (the trust file, see `trust`, and --trust) that prove their id';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -44,7 +60,7 @@ function withCommonOptions(command: Command): Command {
   return command
     .option('--name <name>', 'name shown to other devices (default: host name)')
     .option('--port <port>', 'signaling TCP port, 0 = any free port', parsePort, 0)
-    .option('--state-dir <dir>', 'where the device key (and so the device id) is kept (default: ~/.config/fileshare)')
+    .option('--state-dir <dir>', 'where the device key (and so the device id) and the trusted devices are kept (default: ~/.config/fileshare)')
     .option('--interface <name-or-ip>', 'use only this network interface (default: all usable IPv4 interfaces)')
     .option('--peer <host:port>', 'also reach this peer by address, where multicast does not work (repeatable)', collect, [])
     .option('--dir <folder>', 'receive folder (default: ~/Downloads/fileshare)')
@@ -52,6 +68,10 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option('--mdns-ttl <seconds>', 'TTL of our mDNS records').argParser(parsePositive).hideHelp())
     .option('--json', 'print one JSON object per line on stdout', false)
     .option('-v, --verbose', 'log debug details to stderr', false);
+}
+
+function collectId(value: string, previous: string[]): string[] {
+  return [...previous, parseDeviceId(value)];
 }
 
 function nodeInit(options: CommonOptions, accept: FileshareNodeInit['accept']): FileshareNodeInit {
@@ -69,12 +89,12 @@ function nodeInit(options: CommonOptions, accept: FileshareNodeInit['accept']): 
   };
 }
 
-function printEvent(event: NodeEvent, json: boolean): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(event)}\n`);
+function printEvent(event: NodeEvent, options: Pick<CommonOptions, 'json' | 'stateDir'>): void {
+  if (options.json) {
+    process.stdout.write(`${jsonLine(event)}\n`);
     return;
   }
-  const line = describeEvent(event);
+  const line = describeEvent(event, options.stateDir !== undefined ? { stateDir: options.stateDir } : {});
   if (line !== undefined) process.stdout.write(`${line}\n`);
 }
 
@@ -82,8 +102,9 @@ function printEvent(event: NodeEvent, json: boolean): void {
 async function fail(error: unknown, json: boolean): Promise<never> {
   const code = error instanceof FileshareError ? error.code : undefined;
   const message = error instanceof Error ? error.message : String(error);
-  if (json) process.stdout.write(`${JSON.stringify({ event: 'error', code: code ?? 'ERR_UNEXPECTED', message })}\n`);
-  process.stderr.write(`fileshare-agent: ${message}${code ? ` [${code}]` : ''}\n`);
+  if (json) process.stdout.write(`${jsonLine({ event: 'error', code: code ?? 'ERR_UNEXPECTED', message })}\n`);
+  // The message may quote a peer (a name, a reason it sent), so it is printed inert.
+  process.stderr.write(`fileshare-agent: ${safeForTerminal(message)}${code ? ` [${code}]` : ''}\n`);
   if (!(error instanceof FileshareError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return exitWhenFlushed(exitCodeFor(code));
 }
@@ -111,9 +132,17 @@ async function withNode(init: FileshareNodeInit, json: boolean, body: (node: Fil
   }
 }
 
-async function runCommand(options: CommonOptions & { accept: 'all' | 'none' }): Promise<void> {
-  const init = { ...nodeInit(options, options.accept), onEvent: (event: NodeEvent) => printEvent(event, options.json) };
-  await withNode(init, options.json, async (_node, signal) => {
+async function runCommand(options: RunOptions): Promise<void> {
+  const init: FileshareNodeInit = {
+    ...nodeInit(options, options.accept),
+    ...(options.trust.length > 0 ? { trust: [...new Set(options.trust)] } : {}),
+    onEvent: (event: NodeEvent) => printEvent(event, options),
+  };
+  await withNode(init, options.json, async (node, signal) => {
+    // Not an error (devices may be trusted while it runs), but worth a word: nothing gets in yet.
+    if (options.accept === 'trusted' && node.trustedPeers().length === 0) {
+      init.logger?.warn(`No trusted devices yet, so every offer is declined. Trust one after comparing its verification code: ${trustAddCommand('<id>', options.stateDir)}`);
+    }
     await new Promise<void>((resolveStop) => signal.addEventListener('abort', () => resolveStop(), { once: true }));
     return EXIT.ok;
   });
@@ -147,10 +176,10 @@ async function sendCommand(paths: string[], options: CommonOptions & { to: strin
   const onEvent = (event: NodeEvent): void => {
     // Only our own transfer; peer events only in JSON or verbose mode.
     if ('transferId' in event && transferId !== undefined && event.transferId !== transferId) return;
-    if (!('transferId' in event) && !options.json && !options.verbose && event.event !== 'warning') return;
+    if (!('transferId' in event) && !options.json && !options.verbose && event.event !== 'warning' && !isTargetVerified(event, options.to)) return;
     progress.update(event);
     if (event.event !== 'transfer-progress') progress.done();
-    printEvent(event, options.json);
+    printEvent(event, options);
   };
   // A sender declines whatever is offered to it: it is not a receiving daemon.
   const init = { ...nodeInit(options, 'none'), onEvent };
@@ -165,13 +194,20 @@ async function sendCommand(paths: string[], options: CommonOptions & { to: strin
       progress.done();
       if (!options.json) {
         const total = result.files.reduce((sum, f) => sum + f.size, 0);
-        process.stdout.write(`sent ${result.files.length} file(s), ${formatBytes(total)} to ${peer.name} (${peer.id.slice(0, 8)}); receiver verified every SHA-256\n`);
+        process.stdout.write(`sent ${result.files.length} file(s), ${formatBytes(total)} to ${safeForTerminal(peer.name)} (${peer.id.slice(0, 8)}); receiver verified every SHA-256\n`);
       }
       return EXIT.ok;
     } finally {
       progress.done();
     }
   });
+}
+
+/** The receiver's `peer-verified` (its verification code) is worth a line even without --verbose. */
+function isTargetVerified(event: NodeEvent, to: string): boolean {
+  if (event.event !== 'peer-verified') return false;
+  const wanted = to.toLowerCase();
+  return event.peerId === wanted || (wanted.length >= 4 && event.peerId.startsWith(wanted)) || event.name.toLowerCase() === wanted;
 }
 
 const program = new Command()
@@ -188,8 +224,9 @@ withCommonOptions(
   program
     .command('run')
     .description('run a node until SIGINT/SIGTERM: find peers, connect, receive files')
-    .addOption(new Option('--accept <policy>', 'incoming offers: all = accept, none = decline').choices(['all', 'none']).default('none')),
-).action((options: CommonOptions & { accept: 'all' | 'none' }) => runCommand(options));
+    .addOption(new Option('--accept <policy>', ACCEPT_HELP).choices(['all', 'none', 'trusted']).default('none'))
+    .option('--trust <id>', 'also trust this device id for this run only, not saved (repeatable; full 32-digit id)', collectId, []),
+).action((options: RunOptions) => runCommand(options));
 
 withCommonOptions(
   program
@@ -200,5 +237,7 @@ withCommonOptions(
     .option('--text <text>', 'send this text instead of files')
     .argument('[paths...]', 'files and folders to send'),
 ).action((paths: string[], options: CommonOptions & { to: string; timeout: number; text?: string }) => sendCommand(paths, options));
+
+registerTrustCommands(program, fail);
 
 await program.parseAsync(process.argv);

@@ -14,7 +14,8 @@ export interface TuiOptions {
 export type CliParse = { kind: 'run'; options: TuiOptions } | { kind: 'exit'; code: number; stdout: string; stderr: string };
 
 const EXAMPLES = `
-Keys inside the app: arrows choose, enter sends, tab completes paths, ? shows help, q quits.
+Keys inside the app: arrows choose, enter sends, tab completes paths, v shows a peer's
+verification code (compare it, then trust), ? shows help, q quits.
 
 Examples:
   fileshare                              find peers, send and receive interactively
@@ -39,7 +40,7 @@ export function parseCli(argv: readonly string[], version: string, cwd: string =
     .option('--to <peer>', 'send the paths to this peer (name, device id or id prefix) once it connects')
     .option('--name <name>', 'name other devices see (default: this host name)')
     .option('--dir <folder>', 'folder received files are saved in (default: ~/Downloads/fileshare)')
-    .option('--state-dir <folder>', 'folder that holds this device key and id (default: ~/.config/fileshare)')
+    .option('--state-dir <folder>', 'folder that holds this device key and id, and the trusted devices (default: ~/.config/fileshare)')
     .option('--port <port>', 'TCP port for signaling, 0 picks a free one (default: 0)', parsePort)
     .option('--interface <name-or-ip>', 'use only this network interface (default: every IPv4 interface)')
     .option('--peer <host:port>', 'reach a peer by address where multicast does not work (repeatable)', collect, [] as string[])

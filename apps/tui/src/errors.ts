@@ -1,6 +1,9 @@
+import { safeForTerminal } from '@fileshare/core';
+
 /**
  * One sentence for a user. Expected failures are `FileshareError`s (a stable `code` and a
  * message written for people); anything else is still shown by message only, never a stack.
+ * Made inert for the terminal: a message may quote a peer's name or the reason it gave.
  */
 export function describeError(error: unknown): string {
   if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' && error.message.length > 0) {
@@ -15,6 +18,6 @@ export function errorCode(error: unknown): string | undefined {
 }
 
 function sentence(text: string): string {
-  const first = text.split('\n')[0]!.trim();
+  const first = safeForTerminal(text.split('\n')[0]!.trim());
   return /[.!?]$/.test(first) ? first : `${first}.`;
 }

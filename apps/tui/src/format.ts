@@ -141,16 +141,28 @@ export function tildify(path: string, home: string = homedir()): string {
   return path;
 }
 
-// C0 controls except tab/newline, DEL, C1 controls: a peer-chosen name or file name must not be
-// able to move the cursor, recolour or rewrite the screen (look-alike and injection attacks).
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/** Makes text that came from the network safe to print: control characters become `?`. */
-export function clean(text: string): string {
-  return text.replace(CONTROL, '?');
-}
-
-/** Like `clean`, and also folds line breaks: for names and paths that must stay on one line. */
-export function cleanLine(text: string): string {
-  return clean(text).replace(/[\t\n]/g, ' ');
+/**
+ * Breaks `text` into lines of at most `width` cells at spaces (a word longer than a line is cut).
+ * Ink's own wrapping keeps the space it broke at, which starts the next line indented.
+ */
+export function wordWrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w.length > 0)) {
+    for (let rest = word; rest.length > 0; ) {
+      const room = line.length === 0 ? width : width - line.length - 1;
+      if (rest.length <= room) {
+        line = line.length === 0 ? rest : `${line} ${rest}`;
+        rest = '';
+      } else if (line.length > 0) {
+        lines.push(line);
+        line = '';
+      } else {
+        lines.push(rest.slice(0, width));
+        rest = rest.slice(width);
+      }
+    }
+  }
+  if (line.length > 0) lines.push(line);
+  return lines;
 }

@@ -1,4 +1,4 @@
-import type { FileshareNode } from '@fileshare/core';
+import { safeForTerminal, type FileshareNode } from '@fileshare/core';
 import { useEffect } from 'react';
 import { describeError } from '../errors.js';
 import type { Input } from '../state/types.js';
@@ -21,9 +21,10 @@ export function useCliSend(node: FileshareNode, request: CliSendRequest | undefi
       try {
         const peer = await node.waitForPeer(request.to, { signal });
         if (signal.aborted) return;
-        dispatch({ type: 'cli-send', status: 'sending', message: peer.name });
+        const name = safeForTerminal(peer.name);
+        dispatch({ type: 'cli-send', status: 'sending', message: name });
         await node.sendFiles(peer.id, request.paths, { signal });
-        dispatch({ type: 'cli-send', status: 'done', message: peer.name });
+        dispatch({ type: 'cli-send', status: 'done', message: name });
       } catch (error) {
         if (signal.aborted) return;
         dispatch({ type: 'cli-send', status: 'failed', message: describeError(error) });

@@ -9,7 +9,9 @@ import type {
   LiveTransfer,
   Outcome,
   PeerView,
+  PendingOffer,
   SelfInfo,
+  TrustDialog,
   UiAction,
   UiState,
 } from './types.js';
@@ -54,8 +56,17 @@ function reduceEvent(state: UiState, e: NodeEvent): UiState {
       if (existing) {
         return withPeers(state, state.peers.map((p) => (p.id === e.peerId ? { ...p, name: e.name, address: e.address, port: e.port, manual: e.manual } : p)));
       }
-      const view: PeerView = { id: e.peerId, name: e.name, address: e.address, port: e.port, state: 'discovered', manual: e.manual };
+      const view: PeerView = { id: e.peerId, name: e.name, address: e.address, port: e.port, state: 'discovered', manual: e.manual, verified: false, trusted: false };
       return withPeers(state, [...state.peers, view]);
+    }
+
+    case 'peer-verified': {
+      const proven = { name: e.name, verified: true, trusted: e.trusted, verificationCode: e.verificationCode };
+      if (!state.peers.some((p) => p.id === e.peerId)) {
+        const view: PeerView = { id: e.peerId, address: '', port: 0, state: 'connected', manual: false, ...proven };
+        return withPeers(state, [...state.peers, view]);
+      }
+      return withPeers(state, state.peers.map((p) => (p.id === e.peerId ? { ...p, ...proven } : p)));
     }
 
     case 'peer-updated':
@@ -64,7 +75,7 @@ function reduceEvent(state: UiState, e: NodeEvent): UiState {
     case 'peer-state': {
       if (!state.peers.some((p) => p.id === e.peerId)) {
         // A state for a peer we never saw announced (we subscribed late): show it anyway.
-        const view: PeerView = { id: e.peerId, name: shortId(e.peerId), address: '', port: 0, state: e.state, manual: false };
+        const view: PeerView = { id: e.peerId, name: shortId(e.peerId), address: '', port: 0, state: e.state, manual: false, verified: false, trusted: false };
         return withPeers(state, [...state.peers, view]);
       }
       return withPeers(
@@ -104,10 +115,9 @@ function reduceEvent(state: UiState, e: NodeEvent): UiState {
         next = rest;
       }
       if (incomingDecision && !state.offers.some((o) => o.transferId === e.transferId)) {
-        next = {
-          ...next,
-          offers: [...next.offers, { transferId: e.transferId, peerId: e.peerId, peerName: e.peerName, files: e.files, totalBytes: e.totalBytes }],
-        };
+        const pending: PendingOffer = { transferId: e.transferId, peerId: e.peerId, peerName: e.peerName, files: e.files, totalBytes: e.totalBytes, trusted: e.trusted };
+        if (e.lookalikeOf !== undefined) pending.lookalikeOf = e.lookalikeOf;
+        next = { ...next, offers: [...next.offers, pending] };
       }
       return next;
     }
@@ -291,9 +301,81 @@ function reduceAction(state: UiState, a: UiAction): UiState {
       const transfers = state.transfers.map((t) => (t.id === a.transferId ? { ...t, phase: 'running' as const } : t));
       const next: UiState = { ...state, offers, transfers };
       if (a.decision === 'trust') {
-        next.notice = { kind: 'info', text: `Accepting everything from ${offer.peerName} (${shortId(offer.peerId)}) until you quit.` };
+        next.notice = { kind: 'info', text: `Accepting everything from ${offer.peerName} (${shortId(offer.peerId)}) until you quit; not saved.` };
       }
       return next;
+    }
+
+    case 'open-trust': {
+      const peer = state.peers.find((p) => p.id === a.peerId);
+      const offer = state.offers.find((o) => o.peerId === a.peerId);
+      const trust: TrustDialog = {
+        peerId: a.peerId,
+        peerName: peer?.name ?? offer?.peerName ?? shortId(a.peerId),
+        trusted: peer?.trusted ?? offer?.trusted ?? false,
+      };
+      const code = a.code ?? peer?.verificationCode;
+      if (code !== undefined) trust.code = code;
+      const lookalikeOf = offer?.lookalikeOf ?? peer?.lookalikeOf;
+      if (lookalikeOf !== undefined) trust.lookalikeOf = lookalikeOf;
+      if (a.transferId !== undefined) trust.transferId = a.transferId;
+      return { ...state, trust };
+    }
+
+    case 'close-trust': {
+      const { trust: _t, ...rest } = state;
+      return rest;
+    }
+
+    case 'trust-changed': {
+      const name = peerName(state, a.peerId);
+      const peers = state.peers.map((p) => (p.id === a.peerId ? { ...p, trusted: a.trusted } : p));
+      const next: UiState = {
+        ...withPeers(state, peers),
+        notice: {
+          kind: 'info',
+          text: a.trusted
+            ? `Trusted ${name} (${shortId(a.peerId)}), saved: its offers are accepted without asking.`
+            : `${name} (${shortId(a.peerId)}) is no longer trusted: its offers are asked about again.`,
+        },
+      };
+      if (state.trust?.peerId === a.peerId) next.trust = { ...state.trust, trusted: a.trusted };
+      return next;
+    }
+
+    case 'trust-failed':
+      return { ...state, notice: { kind: 'error', text: `Could not change the trust of ${peerName(state, a.peerId)}: ${a.message}` } };
+
+    case 'trust-sync': {
+      const byId = new Map(a.peers.map((p) => [p.id, p]));
+      const peers = state.peers.map((view) => {
+        const info = byId.get(view.id);
+        return info ? withTrustMarks(view, info) : view;
+      });
+      return { ...state, peers };
+    }
+
+    case 'peer-blocked': {
+      const name = state.peers.find((p) => p.id === a.peerId)?.name ?? state.offers.find((o) => o.peerId === a.peerId)?.peerName ?? shortId(a.peerId);
+      let next: UiState = { ...state, peers: state.peers.map((p) => (p.id === a.peerId ? { ...p, blocked: true } : p)) };
+      // The node declines what that peer has waiting; the queue says so right away.
+      for (const offer of state.offers.filter((o) => o.peerId === a.peerId)) {
+        next = finish(next, {
+          id: offer.transferId,
+          direction: 'receive',
+          peerId: offer.peerId,
+          peerName: offer.peerName,
+          what: summarizeFiles(offer.files),
+          totalBytes: offer.totalBytes,
+          outcome: 'declined',
+          reason: 'you blocked it',
+        });
+      }
+      if (next.trust?.peerId === a.peerId) {
+        const { trust: _t, ...rest } = next;
+        next = rest;
+      }
+      return { ...next, notice: { kind: 'info', text: `Blocked ${name} (${shortId(a.peerId)}): its offers are declined until you quit.` } };
     }
 
     case 'dismiss-text':
@@ -325,7 +407,17 @@ function reduceAction(state: UiState, a: UiAction): UiState {
 
 export function toPeerView(info: PeerInfo): PeerView {
   const p = sanitizePeer(info);
-  return { id: p.id, name: p.name, address: p.address, port: p.port, state: p.state, manual: p.manual };
+  return withTrustMarks({ id: p.id, name: p.name, address: p.address, port: p.port, state: p.state, manual: p.manual, verified: false, trusted: false }, p);
+}
+
+/** The node's view of trust (marks and code) on top of what the UI tracks itself. */
+function withTrustMarks(view: PeerView, info: PeerInfo): PeerView {
+  const next: PeerView = { ...view, verified: info.verified, trusted: info.trusted };
+  if (info.lookalikeOf !== undefined) next.lookalikeOf = info.lookalikeOf;
+  else delete next.lookalikeOf;
+  // A code stays valid once known: the id is bound to the key the code is made from.
+  if (info.verificationCode !== undefined) next.verificationCode = info.verificationCode;
+  return next;
 }
 
 /** Transfers the user would lose by quitting. */

@@ -1,28 +1,34 @@
-import type { NodeEvent, PeerInfo, TransferFile } from '@fileshare/core';
-import { clean, cleanLine } from '../format.js';
+import { safeForTerminal, type NodeEvent, type PeerInfo, type TransferFile } from '@fileshare/core';
+
+/** One line: control characters, line breaks and bidi controls shown escaped (`\x1b`, `<U+202E>`). */
+const line = (text: string): string => safeForTerminal(text);
 
 /**
- * Everything a peer chooses (its name, file names, text, failure messages relayed from it) is
- * cleaned once, where it enters the UI state, so no component can print raw control bytes.
+ * Everything a peer chooses (its name, file names, text, failure messages relayed from it) is made
+ * inert once, where it enters the UI state, with core's `safeForTerminal` (the agent uses the same),
+ * so no component can print raw control bytes. Cutting to the screen width stays the components' job.
  */
 export function sanitizeEvent(e: NodeEvent): NodeEvent {
   switch (e.event) {
     case 'peer-discovered':
     case 'peer-updated':
-      return { ...e, name: cleanLine(e.name), address: cleanLine(e.address) };
+      return { ...e, name: line(e.name), address: line(e.address) };
+    case 'peer-verified':
+      return { ...e, name: line(e.name) };
     case 'peer-state':
-      return e.reason === undefined ? e : { ...e, reason: cleanLine(e.reason) };
+      return e.reason === undefined ? e : { ...e, reason: line(e.reason) };
     case 'transfer-offered':
-      return { ...e, peerName: cleanLine(e.peerName), files: e.files.map(cleanFile) };
+      return { ...e, peerName: line(e.peerName), files: e.files.map(cleanFile) };
     case 'transfer-progress':
-      return e.currentFile === undefined ? e : { ...e, currentFile: cleanLine(e.currentFile) };
+      return e.currentFile === undefined ? e : { ...e, currentFile: line(e.currentFile) };
     case 'transfer-complete':
-      return { ...e, files: e.files.map((f) => ({ ...f, path: cleanLine(f.path) })) };
+      return { ...e, files: e.files.map((f) => ({ ...f, path: line(f.path) })) };
     case 'transfer-failed':
     case 'warning':
-      return { ...e, message: cleanLine(e.message) };
+      return { ...e, message: line(e.message) };
     case 'text-received':
-      return { ...e, peerName: cleanLine(e.peerName), text: clean(e.text) };
+      // A text keeps its line breaks; the dialog wraps it.
+      return { ...e, peerName: line(e.peerName), text: safeForTerminal(e.text, { multiline: true }) };
     case 'ready':
     case 'peer-removed':
       return e;
@@ -30,9 +36,9 @@ export function sanitizeEvent(e: NodeEvent): NodeEvent {
 }
 
 export function sanitizePeer(p: PeerInfo): PeerInfo {
-  return { ...p, name: cleanLine(p.name), address: cleanLine(p.address) };
+  return { ...p, name: line(p.name), address: line(p.address) };
 }
 
 function cleanFile(f: TransferFile): TransferFile {
-  return { ...f, path: cleanLine(f.path) };
+  return { ...f, path: line(f.path) };
 }

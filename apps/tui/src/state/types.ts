@@ -17,6 +17,16 @@ export interface PeerView {
   manual: boolean;
   /** Why the last connection attempt ended, when the node said. */
   reason?: string;
+  /** It proved its key on a connection this session. */
+  verified: boolean;
+  /** In the trust file (or trusted for this session). */
+  trusted: boolean;
+  /** Id of the trusted device whose name this one shows: a different device with the same name. */
+  lookalikeOf?: string;
+  /** Same on both screens once it proved its key; compared before trusting. */
+  verificationCode?: string;
+  /** Blocked with `b` in an offer: its offers are declined without asking until we quit. */
+  blocked?: boolean;
 }
 
 /**
@@ -64,6 +74,25 @@ export interface PendingOffer {
   peerName: string;
   files: TransferFile[];
   totalBytes: number;
+  /** The node trusts the sender (under `ask` such offers are normally accepted without asking). */
+  trusted: boolean;
+  /** The sender shows the name of this trusted device but is not it. */
+  lookalikeOf?: string;
+}
+
+/**
+ * "Do the codes match?": opened with `t` on an offer (trust = always accept) or `v` on the peer
+ * list. Trust is saved only when the person confirms the verification code.
+ */
+export interface TrustDialog {
+  peerId: string;
+  peerName: string;
+  /** Undefined until the peer proved its key on a connection. */
+  code?: string;
+  trusted: boolean;
+  lookalikeOf?: string;
+  /** Opened from this offer: the dialog's answers also decide the offers from that peer. */
+  transferId?: string;
 }
 
 export interface ReceivedText {
@@ -120,6 +149,7 @@ export interface UiState {
   texts: ReceivedText[];
   screen: 'main' | 'send' | 'help';
   draft?: SendDraft;
+  trust?: TrustDialog;
   notice?: Notice;
   cliSend?: CliSend;
   /** `q` was pressed while transfers run; a second `q` quits. */
@@ -140,7 +170,16 @@ export type UiAction =
   | { type: 'close-dialog' }
   | { type: 'send-started'; peerId: string; paths: string[] }
   | { type: 'send-failed'; peerId: string; transferId?: string; message: string }
+  /** `trust`: accept everything from that peer until we quit (not saved). */
   | { type: 'offer-decided'; transferId: string; decision: 'accept' | 'decline' | 'trust' }
+  | { type: 'open-trust'; peerId: string; code?: string; transferId?: string }
+  | { type: 'close-trust' }
+  /** The trust file now has (or no longer has) this peer. */
+  | { type: 'trust-changed'; peerId: string; trusted: boolean }
+  | { type: 'trust-failed'; peerId: string; message: string }
+  /** Trust marks (trusted, look-alike, code) as the node sees them now; other fields untouched. */
+  | { type: 'trust-sync'; peers: PeerInfo[] }
+  | { type: 'peer-blocked'; peerId: string }
   | { type: 'dismiss-text' }
   | { type: 'toggle-help' }
   | { type: 'notice'; notice: Notice }

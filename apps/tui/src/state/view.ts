@@ -1,7 +1,7 @@
 import type { UiState } from './types.js';
 
 /** What fills the screen below the header; also decides which keys mean what. */
-export type View = 'help' | 'send' | 'offer' | 'text' | 'main';
+export type View = 'help' | 'send' | 'trust' | 'offer' | 'text' | 'main';
 
 /**
  * An incoming offer waits while the user types a path: popping a prompt that takes single-letter
@@ -10,6 +10,7 @@ export type View = 'help' | 'send' | 'offer' | 'text' | 'main';
 export function currentView(state: UiState): View {
   if (state.screen === 'help') return 'help';
   if (state.screen === 'send' && state.draft) return 'send';
+  if (state.trust) return 'trust';
   if (state.offers.length > 0) return 'offer';
   if (state.texts.length > 0) return 'text';
   return 'main';
@@ -21,16 +22,29 @@ export function keyHints(state: UiState, view: View): string {
       return `esc back · q quit${waitingNote(state)}`;
     case 'send':
       return `tab complete · enter add/send · backspace on empty line removes last · esc back${waitingNote(state)}`;
+    case 'trust':
+      return trustHints(state);
     case 'offer':
-      return 'a accept · d decline · t always from this peer · ? help · q quit';
+      return 'a accept · d decline · b block · t always accept (trust) · ? help · q quit';
     case 'text':
       return 'enter or esc close · q quit';
     case 'main': {
       const transfers = state.transfers.length > 0;
       if (state.focus === 'transfers') return '↑↓ choose transfer · c cancel it · tab peers · ? help · q quit';
-      return `↑↓ choose peer · enter send${transfers ? ' · tab transfers · c cancel' : ''} · ? help · q quit`;
+      // At most 80 columns: with transfers there is no room for "peer" after "choose".
+      return transfers
+        ? '↑↓ choose · enter send · v verify · tab transfers · c cancel · ? help · q quit'
+        : '↑↓ choose peer · enter send · v verify code · ? help · q quit';
     }
   }
+}
+
+function trustHints(state: UiState): string {
+  const t = state.trust!;
+  if (t.transferId !== undefined) return 'y codes match: trust · n this session only · b codes differ: block · esc back';
+  if (t.trusted) return 'u stop trusting · esc close';
+  if (t.code === undefined) return 'esc close';
+  return 'y codes match: trust · n or esc close';
 }
 
 function waitingNote(state: UiState): string {

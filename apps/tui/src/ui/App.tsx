@@ -13,11 +13,12 @@ import { HelpScreen } from './HelpScreen.js';
 import { HistoryList } from './HistoryList.js';
 import { planMainLayout } from './layout.js';
 import { OfferPrompt } from './OfferPrompt.js';
-import { PeerList } from './PeerList.js';
+import { PeerList, peerListExtraLines } from './PeerList.js';
 import { SendDialog } from './SendDialog.js';
 import { StatusLines, statusLineCount } from './StatusLines.js';
 import { TextDialog } from './TextDialog.js';
 import { TransferList } from './TransferList.js';
+import { TrustDialog } from './TrustDialog.js';
 
 export interface AppProps {
   node: FileshareNode;
@@ -71,6 +72,9 @@ export function App({ node, startupEvents, version, send, cwd = process.cwd() }:
         />
       );
       break;
+    case 'trust':
+      body = <TrustDialog trust={state.trust!} peers={state.peers} columns={columns} />;
+      break;
     case 'offer':
       body = <OfferPrompt offer={state.offers[0]!} queued={state.offers.length - 1} peers={state.peers} receiveDir={state.self.receiveDir} columns={columns} />;
       break;
@@ -78,7 +82,8 @@ export function App({ node, startupEvents, version, send, cwd = process.cwd() }:
       body = <TextDialog message={state.texts[0]!} queued={state.texts.length - 1} columns={columns} maxLines={bodyRows - 3} />;
       break;
     case 'main': {
-      const plan = planMainLayout(rows, { peers: state.peers.length, transfers: state.transfers.length, history: state.history.length, statusLines: status });
+      const extra = peerListExtraLines(state.peers, state.selectedPeerId);
+      const plan = planMainLayout(rows, { peers: state.peers.length, transfers: state.transfers.length, history: state.history.length, statusLines: status + extra });
       body = (
         <Box flexDirection="column" gap={1}>
           <PeerList peers={state.peers} selectedId={state.selectedPeerId} focused={state.focus === 'peers'} maxRows={plan.peers} columns={columns} />

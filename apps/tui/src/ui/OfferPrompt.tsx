@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { OFFER_FILES_SHOWN } from '../constants.js';
-import { formatBytes, tildify, truncateMiddle } from '../format.js';
+import { formatBytes, shortId, tildify, truncateMiddle } from '../format.js';
 import type { PeerView, PendingOffer } from '../state/types.js';
 
 export interface OfferPromptProps {
@@ -22,18 +22,24 @@ export function OfferPrompt({ offer, queued, peers, receiveDir, columns }: Offer
   const shown = listed.slice(0, OFFER_FILES_SHOWN);
   const more = listed.length - shown.length;
   const sameName = peers.filter((p) => p.id !== offer.peerId && p.name.toLowerCase() === offer.peerName.toLowerCase());
+  const imitated = offer.lookalikeOf !== undefined ? peers.find((p) => p.id === offer.lookalikeOf) : undefined;
   const pathWidth = Math.max(10, columns - 4 - 12);
   const count = files.length === 1 ? '1 file' : `${files.length} files`;
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
+    <Box flexDirection="column" borderStyle="round" borderColor={offer.lookalikeOf !== undefined ? 'red' : 'yellow'} paddingX={1}>
       <Text bold wrap="truncate-end">
         Incoming offer{queued > 0 ? ` (${queued} more waiting)` : ''}
       </Text>
       <Text wrap="truncate-end">
         From <Text bold>{offer.peerName}</Text>
+        {offer.trusted ? <Text color="green"> ✓ trusted</Text> : null}
       </Text>
       <Text wrap="truncate-end">Id   {offer.peerId}</Text>
-      {sameName.length > 0 ? (
+      {offer.lookalikeOf !== undefined ? (
+        <Text color="red">
+          ⚠ Not your trusted “{imitated?.name ?? offer.peerName}” ({shortId(offer.lookalikeOf)}): same name, different device. Decline unless you expected it.
+        </Text>
+      ) : sameName.length > 0 ? (
         <Text color="red" wrap="truncate-end">
           ⚠ Another device is also called “{offer.peerName}” ({sameName.map((p) => p.id.slice(0, 8)).join(', ')}): compare the ids.
         </Text>
@@ -61,7 +67,11 @@ export function OfferPrompt({ offer, queued, peers, receiveDir, columns }: Offer
           d
         </Text>{' '}
         decline{'   '}
-        <Text bold>t</Text> always accept from {offer.peerName} until you quit
+        <Text bold color="red">
+          b
+        </Text>{' '}
+        block{'   '}
+        <Text bold>t</Text> trust: always accept from {offer.peerName}
       </Text>
     </Box>
   );

@@ -1,4 +1,4 @@
-import type { FileshareNode, NodeEvent, PeerInfo, TransferResult } from '@fileshare/core';
+import type { FileshareNode, NodeEvent, PeerInfo, TransferResult, TrustedPeer } from '@fileshare/core';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -25,7 +25,15 @@ export class FakeNode implements FileshareNode {
   readonly receiveDir = '/home/user/Downloads/fileshare';
   readonly peerList: PeerInfo[] = [];
   readonly responses: { transferId: string; decision: 'accept' | 'decline' }[] = [];
+  /** `trustPeerForSession` calls. */
   readonly trusted: string[] = [];
+  /** `trustPeer` calls (saved trust); `trustFailure` makes them reject. */
+  readonly persisted: string[] = [];
+  trustFailure: Error | undefined;
+  readonly untrusted: string[] = [];
+  readonly blocked: string[] = [];
+  /** What `verificationCode` answers, by peer id. */
+  readonly codes = new Map<string, string>();
   readonly cancelled: string[] = [];
   readonly sends: SendCall[] = [];
   readonly waits: { idOrName: string; result: Deferred<PeerInfo> }[] = [];
@@ -82,6 +90,36 @@ export class FakeNode implements FileshareNode {
     this.trusted.push(peerId);
   }
 
+  trustPeer(peerId: string): Promise<void> {
+    if (this.trustFailure) return Promise.reject(this.trustFailure);
+    this.persisted.push(peerId);
+    this.setTrusted(peerId, true);
+    return Promise.resolve();
+  }
+
+  untrustPeer(peerId: string): Promise<void> {
+    this.untrusted.push(peerId);
+    this.setTrusted(peerId, false);
+    return Promise.resolve();
+  }
+
+  trustedPeers(): TrustedPeer[] {
+    return this.peerList.filter((p) => p.trusted).map((p) => ({ id: p.id, name: p.name, addedAt: '2026-01-01T00:00:00.000Z' }));
+  }
+
+  blockPeer(peerId: string): void {
+    this.blocked.push(peerId);
+  }
+
+  verificationCode(peerId: string): string | undefined {
+    return this.codes.get(peerId);
+  }
+
+  private setTrusted(peerId: string, trusted: boolean): void {
+    const index = this.peerList.findIndex((p) => p.id === peerId);
+    if (index >= 0) this.peerList[index] = { ...this.peerList[index]!, trusted };
+  }
+
   cancelTransfer(transferId: string): void {
     this.cancelled.push(transferId);
   }
@@ -98,7 +136,7 @@ export class FakeNode implements FileshareNode {
 }
 
 export function peer(id: string, name: string, state: PeerInfo['state'] = 'connected', address = '192.168.1.7'): PeerInfo {
-  return { id: id.padEnd(32, '0'), name, address, port: 41000, state, manual: false };
+  return { id: id.padEnd(32, '0'), name, address, port: 41000, state, manual: false, verified: state === 'connected', trusted: false };
 }
 
 function deferred<T>(): Deferred<T> {

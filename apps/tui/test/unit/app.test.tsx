@@ -9,6 +9,8 @@ import { KEYS, renderApp, stripAnsi, type Rendered } from '../support/render.js'
 
 const DESK = peer('3b7e09aa', 'desk-pc');
 const LAB = peer('9c1d2f00', 'lab-box', 'discovered', '192.168.1.9');
+const TRUSTED = { ...peer('fbcedc8d', 'desk-pc', 'not-connected'), trusted: true };
+const CODE = '01234 56789 01234 56789 01234 56789';
 
 let dir: string;
 let rendered: Rendered | undefined;
@@ -47,6 +49,7 @@ const offer = (over: Partial<Extract<NodeEvent, { event: 'transfer-offered' }>> 
   ],
   totalBytes: 1_502_000,
   awaitingDecision: true,
+  trusted: false,
   ...over,
 });
 
@@ -97,6 +100,7 @@ describe('main screen', () => {
         files: [{ path: `${long}/${long}.bin`, size: 5e9, kind: 'file' }],
         totalBytes: 5e9,
         awaitingDecision: false,
+        trusted: false,
       });
       node.emit({ event: 'transfer-progress', transferId: `s${i}`, direction: 'send', peerId: peers[1]!.id, bytes: 1e9, totalBytes: 5e9, bytesPerSecond: 38e6, etaSeconds: 105 });
       node.emit({ event: 'transfer-failed', transferId: `f${i}`, direction: 'send', peerId: peers[1]!.id, code: 'ERR_X', message: `The connection to ${long} was lost while sending.` });
@@ -126,7 +130,11 @@ describe('main screen', () => {
     await r.press('?');
     const frame = await r.waitForFrame('Device id  0a1b2c3d4e5f60718293a4b5c6d7e8f9');
     expect(frame).toContain('fileshare 9.9.9');
-    expect(frame).toContain('cancel the chosen transfer');
+    expect(frame).toContain('c cancels a transfer');
+    expect(frame).toMatch(/v +show the chosen peer's verification code, to compare and trust it/);
+    expect(frame).toMatch(/t +incoming offer: always accept = trust, after comparing the code/);
+    expect(frame).toMatch(/a {2}d {2}b +incoming offer: accept, decline, decline and block/);
+    expect(frame.split('\n').length).toBeLessThan(24);
     await r.press(KEYS.escape);
     await r.waitForFrame('Peers (0)');
   });
@@ -172,8 +180,9 @@ describe('receiving', () => {
     expect(frame).toContain('Received report.pdf and 1 more from desk-pc, saved in /srv/in');
   });
 
-  it('d declines; t trusts the peer for the session and accepts', async () => {
+  it('d declines; t shows the code and n accepts from that peer for this session only', async () => {
     const node = new FakeNode({ peers: [DESK] });
+    node.codes.set(DESK.id, CODE);
     const r = start(node);
     await r.waitForFrame('desk-pc');
     node.emit(offer({ transferId: 'in-1' }));
@@ -183,8 +192,12 @@ describe('receiving', () => {
     await r.waitForFrame('3 more waiting');
     await r.press('d');
     await r.waitForFrame('2 more waiting');
-    // t accepts this offer and the one desk-pc queued behind it, not lab-box's.
     await r.press('t');
+    const dialog = await r.waitForFrame('Trust desk-pc?');
+    expect(dialog).toContain(`Code  ${CODE}`);
+    expect(dialog).toContain(`Id    ${DESK.id}`);
+    // n accepts this offer and the one desk-pc queued behind it, not lab-box's; nothing is saved.
+    await r.press('n');
     await r.waitForFrame((f) => f.includes('From lab-box') && !f.includes('more waiting'));
     expect(node.responses).toEqual([
       { transferId: 'in-1', decision: 'decline' },
@@ -192,9 +205,118 @@ describe('receiving', () => {
       { transferId: 'in-4', decision: 'accept' },
     ]);
     expect(node.trusted).toEqual([DESK.id]);
+    expect(node.persisted).toEqual([]);
     await r.press('d');
-    await r.waitForFrame('Accepting everything from desk-pc (3b7e09aa) until you quit.');
+    await r.waitForFrame('Accepting everything from desk-pc (3b7e09aa) until you quit; not saved.');
     expect(r.frame()).toContain('– declined   ↓ report.pdf and 1 more from desk-pc · 1.50 MB · you declined');
+  });
+
+  it('t then y (the codes match) saves the trust and accepts; the peer list marks it trusted', async () => {
+    const node = new FakeNode({ peers: [DESK] });
+    node.codes.set(DESK.id, CODE);
+    const r = start(node);
+    await r.waitForFrame('desk-pc');
+    node.emit(offer({ transferId: 'in-1' }));
+    await r.waitForFrame('Incoming offer');
+    await r.press('t');
+    await r.waitForFrame('Trust desk-pc?');
+    await r.press('y');
+    const frame = await r.waitForFrame('Trusted desk-pc (3b7e09aa), saved: its offers are accepted without asking.');
+    expect(node.persisted).toEqual([DESK.id]);
+    expect(node.trusted).toEqual([]);
+    expect(node.responses).toEqual([{ transferId: 'in-1', decision: 'accept' }]);
+    expect(frame).toMatch(/● connected +desk-pc +✓ trusted +3b7e09aa/);
+  });
+
+  it('esc in the trust dialog goes back to the offer without deciding anything', async () => {
+    const node = new FakeNode({ peers: [DESK] });
+    node.codes.set(DESK.id, CODE);
+    const r = start(node);
+    await r.waitForFrame('desk-pc');
+    node.emit(offer({ transferId: 'in-1' }));
+    await r.waitForFrame('Incoming offer');
+    await r.press('t');
+    await r.waitForFrame('Trust desk-pc?');
+    await r.press(KEYS.escape);
+    await r.waitForFrame('Incoming offer');
+    expect(node.responses).toEqual([]);
+    expect(node.trusted).toEqual([]);
+    expect(node.persisted).toEqual([]);
+  });
+
+  it('a failed save is said in one sentence; the offer was still accepted as asked', async () => {
+    const node = new FakeNode({ peers: [DESK] });
+    node.codes.set(DESK.id, CODE);
+    node.trustFailure = Object.assign(new Error('The state folder /root/.config/fileshare can be changed by other users'), { code: 'ERR_STATE_INSECURE' });
+    const r = start(node);
+    await r.waitForFrame('desk-pc');
+    node.emit(offer({ transferId: 'in-1' }));
+    await r.waitForFrame('Incoming offer');
+    await r.press('t', 'y');
+    await r.waitForFrame('Could not change the trust of desk-pc: The state folder');
+    expect(node.responses).toEqual([{ transferId: 'in-1', decision: 'accept' }]);
+  });
+
+  it('b declines the offer and blocks its sender for the session', async () => {
+    const node = new FakeNode({ peers: [DESK, LAB] });
+    const r = start(node);
+    await r.waitForFrame('desk-pc');
+    node.emit(offer({ transferId: 'in-1' }));
+    node.emit(offer({ transferId: 'in-2' }));
+    node.emit(offer({ transferId: 'in-3', peerId: LAB.id, peerName: 'lab-box' }));
+    await r.waitForFrame('2 more waiting');
+    await r.press('b');
+    await r.waitForFrame('From lab-box');
+    expect(node.responses).toEqual([{ transferId: 'in-1', decision: 'decline' }]);
+    expect(node.blocked).toEqual([DESK.id]);
+    await r.press('a');
+    const frame = await r.waitForFrame('⊘ blocked');
+    expect(frame).toMatch(/desk-pc +⊘ blocked +3b7e09aa/);
+    expect(frame).toContain('– declined   ↓ report.pdf and 1 more from desk-pc · 1.50 MB · you blocked it');
+    expect(frame).toContain('Blocked desk-pc (3b7e09aa): its offers are declined until you quit.');
+  });
+
+  it('v on the peer list shows the code; y trusts (saved); on a trusted peer u stops trusting', async () => {
+    const node = new FakeNode({ peers: [DESK] });
+    node.codes.set(DESK.id, CODE);
+    const r = start(node);
+    await r.waitForFrame('desk-pc');
+    await r.press('v');
+    let frame = await r.waitForFrame('Trust desk-pc?');
+    expect(frame).toContain(`Code  ${CODE}`);
+    expect(frame).toMatch(/n {2}esc +close/);
+    await r.press('y');
+    await r.waitForFrame('✓ trusted');
+    expect(node.persisted).toEqual([DESK.id]);
+    await r.press('v');
+    frame = await r.waitForFrame('desk-pc is trusted');
+    await r.press('u');
+    await r.waitForFrame('is no longer trusted');
+    expect(node.untrusted).toEqual([DESK.id]);
+    expect(r.frame()).not.toContain('✓ trusted');
+  });
+
+  it('marks a look-alike in the list and warns in its offer', async () => {
+    const twin = { ...peer('66aa', 'desk-pc'), lookalikeOf: TRUSTED.id };
+    const node = new FakeNode({ peers: [TRUSTED, twin] });
+    const r = start(node);
+    let frame = await r.waitForFrame('⚠ look-alike');
+    expect(frame).toMatch(/desk-pc +✓ trusted +fbcedc8d/);
+    expect(frame).toMatch(/desk-pc +⚠ look-alike +66aa0000/);
+    node.emit(offer({ transferId: 'in-1', peerId: twin.id, lookalikeOf: TRUSTED.id }));
+    frame = await r.waitForFrame('Incoming offer');
+    expect(frame.replace(/│/g, '').replace(/\s+/g, ' ')).toContain('⚠ Not your trusted “desk-pc” (fbcedc8d): same name, different device.');
+  });
+
+  it('prints a hostile peer name escaped, never the raw escape sequence', async () => {
+    const node = new FakeNode();
+    const r = start(node, {}, { columns: 120 });
+    await r.waitForFrame('Peers (0)');
+    node.emit({ event: 'peer-discovered', peerId: LAB.id, name: 'x\u001b]52;c;aGk=\u0007\u001b[2Jy\u202e', address: '192.168.1.9', port: 41000, manual: false });
+    const frame = await r.waitForFrame('Peers (1)');
+    expect(frame).toContain('x\\x1b]52;c;aGk=\\x07\\x1b[2Jy<U+202E>');
+    expect(r.stdout.frames.join('')).not.toContain('\u001b]52');
+    expect(r.stdout.frames.join('')).not.toContain('\u202e');
   });
 
   it('shows a received text until it is closed', async () => {
@@ -259,6 +381,7 @@ describe('sending', () => {
       files: [{ path: 'report-2025.pdf', size: 1, kind: 'file' }],
       totalBytes: 1,
       awaitingDecision: false,
+      trusted: false,
     });
     await r.waitForFrame('waiting for desk-pc to accept…');
     node.emit({ event: 'transfer-progress', transferId: 'out-1', direction: 'send', peerId: DESK.id, bytes: 0, totalBytes: 1, bytesPerSecond: 0 });

@@ -5,6 +5,7 @@ import { PeerList } from '../../src/ui/PeerList.js';
 import { ProgressLine } from '../../src/ui/ProgressLine.js';
 import { packCandidates } from '../../src/ui/SendDialog.js';
 import { TextDialog } from '../../src/ui/TextDialog.js';
+import { TrustDialog } from '../../src/ui/TrustDialog.js';
 import type { PeerView } from '../../src/state/types.js';
 import { renderApp, type Rendered } from '../support/render.js';
 
@@ -19,7 +20,17 @@ function show(tree: React.ReactElement, columns = 80): string {
   return rendered.frame();
 }
 
-const view = (id: string, name: string, state: PeerView['state']): PeerView => ({ id: id.padEnd(32, '0'), name, address: '192.168.1.7', port: 41000, state, manual: false });
+const view = (id: string, name: string, state: PeerView['state'], over: Partial<PeerView> = {}): PeerView => ({
+  id: id.padEnd(32, '0'),
+  name,
+  address: '192.168.1.7',
+  port: 41000,
+  state,
+  manual: false,
+  verified: state === 'connected',
+  trusted: false,
+  ...over,
+});
 
 describe('PeerList', () => {
   const peers = [
@@ -45,6 +56,26 @@ describe('PeerList', () => {
     expect(frame.split('\n')[0]).toBe('Peers (5, 4-5 shown)');
     expect(frame).toContain('› ✕ not connected');
     expect(frame).not.toContain('desk-pc');
+  });
+
+  it('marks trusted, look-alike and blocked peers in words, and explains a selected look-alike', () => {
+    const trusted = view('fb', 'desk-pc', 'connected', { trusted: true });
+    const twin = view('66', 'desk-pc', 'connected', { lookalikeOf: trusted.id });
+    const blocked = view('77', 'pest', 'connected', { blocked: true });
+    const lines = show(<PeerList peers={[trusted, twin, blocked]} selectedId={twin.id} focused maxRows={5} columns={80} />).split('\n');
+    expect(lines[1]).toMatch(/^ {2}● connected +desk-pc +✓ trusted +fb000000 +192\.168\.1\.7:41000$/);
+    expect(lines[2]).toMatch(/^› ● connected +desk-pc +⚠ look-alike +66000000/);
+    expect(lines[3]).toMatch(/pest +⊘ blocked +77000000/);
+    expect(lines[4]).toBe('  ⚠ Not your trusted “desk-pc” (fb000000): same name, different device');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('shows a hostile name escaped, cut to its column', () => {
+    // As the reducer stores it: escaped by core's safeForTerminal on the way in.
+    const hostile = view('ab', 'evil\\x1b[2J\\x1b]52;c;aGk=\\x07<U+202E>gpj.exe', 'connected');
+    const frame = show(<PeerList peers={[hostile]} selectedId={undefined} focused maxRows={5} columns={80} />);
+    expect(frame).not.toContain('\u001b');
+    expect(frame).toMatch(/ evil\\x1b\[2J\\x1.*….*gpj\.exe +ab000000 /);
   });
 
   it('explains an empty list', () => {
@@ -76,6 +107,7 @@ describe('OfferPrompt', () => {
       ...Array.from({ length: 7 }, (_, i) => ({ path: `photos/img_${i}.jpg`, size: 2_000_000, kind: 'file' as const })),
     ],
     totalBytes: 14_000_000,
+    trusted: false,
   };
 
   it('shows who with the full id, what truncated, and how big', () => {
@@ -88,7 +120,7 @@ describe('OfferPrompt', () => {
     expect(frame).not.toContain('photos/img_5.jpg');
     expect(frame).toContain('and 2 more');
     expect(frame).toContain('Files go to /recv');
-    expect(frame).toMatch(/a accept +d decline +t always accept from desk-pc/);
+    expect(frame).toMatch(/a accept +d decline +b block +t trust: always accept from desk-pc/);
   });
 
   it('warns when another device uses the same name', () => {
@@ -96,6 +128,58 @@ describe('OfferPrompt', () => {
     const frame = show(<OfferPrompt offer={offer} queued={1} peers={[twin]} receiveDir="/recv" columns={80} />);
     expect(frame).toContain('Another device is also called “desk-pc” (ff000000)');
     expect(frame).toContain('1 more waiting');
+  });
+});
+
+describe('OfferPrompt from a look-alike', () => {
+  it('warns in red words that it is not the trusted device', () => {
+    const trusted = view('fb', 'desk-pc', 'not-connected', { trusted: true });
+    const offer = { transferId: 't', peerId: '66'.padEnd(32, '0'), peerName: 'desk-pc', files: [{ path: 'a.txt', size: 5, kind: 'file' as const }], totalBytes: 5, trusted: false, lookalikeOf: trusted.id };
+    const frame = show(<OfferPrompt offer={offer} queued={0} peers={[trusted]} receiveDir="/recv" columns={80} />);
+    expect(frame.replace(/│/g, '').replace(/\s+/g, ' ')).toContain('⚠ Not your trusted “desk-pc” (fb000000): same name, different device. Decline unless you expected it.');
+    // The generic "also called" note would repeat it.
+    expect(frame).not.toContain('Another device is also called');
+  });
+});
+
+describe('TrustDialog', () => {
+  const CODE = '01234 56789 01234 56789 01234 56789';
+  const peerId = 'fbcedc8d3bd6a24398c27a0eff260e47';
+
+  it('from an offer: name, id, code, what to compare, and the four answers, within 80 columns', () => {
+    const frame = show(<TrustDialog trust={{ peerId, peerName: 'desk-pc', code: CODE, trusted: false, transferId: 't1' }} peers={[]} columns={80} />);
+    const flat = frame.replace(/[│╭╮╰╯─]/g, '').replace(/\s+/g, ' ');
+    expect(frame).toContain('Trust desk-pc?');
+    expect(frame).toContain(`Id    ${peerId}`);
+    expect(frame).toContain(`Code  ${CODE}`);
+    expect(flat).toContain('Compare it with the code desk-pc shows for this device');
+    expect(flat).toContain('Trust only if every digit matches.');
+    expect(frame).toMatch(/y +codes match: trust desk-pc and accept \(saved\)/);
+    expect(frame).toMatch(/n +not now: accept from desk-pc until you quit \(not saved\)/);
+    expect(frame).toMatch(/b +codes differ: decline and block it until you quit/);
+    expect(frame).toMatch(/esc +back to the offer/);
+    for (const line of frame.split('\n')) {
+      expect(line.length).toBeLessThanOrEqual(80);
+      // Wrapped at words, without a continuation line starting indented.
+      expect(line).not.toMatch(/^│ {2}\S/);
+    }
+  });
+
+  it('from the peer list: a trusted peer can be untrusted; without a code there is nothing to confirm', () => {
+    let frame = show(<TrustDialog trust={{ peerId, peerName: 'desk-pc', code: CODE, trusted: true }} peers={[]} columns={80} />);
+    expect(frame).toContain('desk-pc is trusted');
+    expect(frame).toMatch(/u +stop trusting desk-pc/);
+    expect(frame).not.toMatch(/y +codes match/);
+    rendered?.unmount();
+    frame = show(<TrustDialog trust={{ peerId, peerName: 'desk-pc', trusted: false }} peers={[]} columns={80} />);
+    expect(frame).toContain('none yet: it appears once desk-pc is connected');
+    expect(frame).not.toMatch(/y +codes match/);
+  });
+
+  it('warns when the peer has the name of a trusted device', () => {
+    const trusted = view('fb', 'desk-pc', 'connected', { trusted: true });
+    const frame = show(<TrustDialog trust={{ peerId: '66'.padEnd(32, '0'), peerName: 'desk-pc', code: CODE, trusted: false, lookalikeOf: trusted.id }} peers={[trusted]} columns={80} />);
+    expect(frame.replace(/│/g, '').replace(/\s+/g, ' ')).toContain('⚠ Same name as your trusted device “desk-pc” (fb000000), but this is a different device.');
   });
 });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  clean,
   formatBytes,
   formatEta,
   formatPercent,
@@ -10,6 +9,7 @@ import {
   summarizeFiles,
   tildify,
   truncateMiddle,
+  wordWrap,
 } from '../../src/format.js';
 import { planMainLayout, windowAround } from '../../src/ui/layout.js';
 
@@ -64,14 +64,16 @@ describe('formatting', () => {
     ).toBe('photos/ (2 files)');
   });
 
+  it('wraps at spaces, cutting only a word longer than the line', () => {
+    expect(wordWrap('Compare it with the code  shown there.', 12)).toEqual(['Compare it', 'with the', 'code shown', 'there.']);
+    expect(wordWrap('abcdefghij kl', 4)).toEqual(['abcd', 'efgh', 'ij', 'kl']);
+    expect(wordWrap('', 10)).toEqual([]);
+  });
+
   it('shortens text in the middle and paths under home', () => {
     expect(truncateMiddle('abcdefghij', 5)).toBe('ab…ij');
     expect(tildify('/home/u/x', '/home/u')).toBe('~/x');
     expect(tildify('/home/ux', '/home/u')).toBe('/home/ux');
-  });
-
-  it('neutralizes terminal control sequences', () => {
-    expect(clean('a\u001b[31mb\u009bc\nd')).toBe('a?[31mb?c\nd');
   });
 });
 

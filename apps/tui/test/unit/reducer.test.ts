@@ -23,6 +23,7 @@ const offered = (transferId: string, over: Partial<Extract<NodeEvent, { event: '
   files: [{ path: 'report.pdf', size: 1000, kind: 'file' }],
   totalBytes: 1000,
   awaitingDecision: true,
+  trusted: false,
   ...over,
 });
 const progress = (transferId: string, bytes: number): NodeEvent => ({
@@ -82,9 +83,9 @@ describe('peers', () => {
     ]);
   });
 
-  it('cleans control characters out of names a peer chose', () => {
-    const s = run(discovered(A, 'desk\u001b[2J\u0007evil'));
-    expect(s.peers[0]!.name).toBe('desk?[2J?evil');
+  it('shows control and bidi characters in names a peer chose escaped, never raw', () => {
+    const s = run(discovered(A, 'desk\u001b[2J\u0007evil\u202egpj.exe'));
+    expect(s.peers[0]!.name).toBe('desk\\x1b[2J\\x07evil<U+202E>gpj.exe');
   });
 
   it('opens the send dialog only for a connected peer', () => {
@@ -304,5 +305,76 @@ describe('quit, texts, help', () => {
     expect(s.cliSend).toEqual({ to: 'desk', paths: ['/a'], status: 'sending', message: 'desk' });
     s = reduce(s, { type: 'cli-send', status: 'failed', message: 'Timed out.' });
     expect(s.cliSend!.status).toBe('failed');
+  });
+});
+
+describe('trust', () => {
+  const CODE = '01234 56789 01234 56789 01234 56789';
+  const verified = (peerId: string, name: string, trusted = false): NodeEvent => ({ event: 'peer-verified', peerId, name, verificationCode: CODE, trusted });
+
+  it('a peer that proved its key carries its verification code and trust', () => {
+    const s = run(discovered(A, 'desk'), verified(A, 'desk'), verified(B, 'lab', true));
+    expect(s.peers[0]).toMatchObject({ id: A, verified: true, trusted: false, verificationCode: CODE });
+    // Proven before it was announced (we subscribed late): listed anyway.
+    expect(s.peers[1]).toMatchObject({ id: B, name: 'lab', verified: true, trusted: true });
+  });
+
+  it('takes the look-alike and trusted marks from the node, keeping what the UI tracks', () => {
+    let s = run(discovered(A, 'desk'), { event: 'peer-state', peerId: A, state: 'not-connected', reason: 'ICE failed' });
+    s = reduce(s, { type: 'trust-sync', peers: [{ ...peer('a1', 'desk'), trusted: false, lookalikeOf: B, verificationCode: CODE }] });
+    expect(s.peers[0]).toMatchObject({ lookalikeOf: B, verificationCode: CODE, reason: 'ICE failed' });
+    s = reduce(s, { type: 'trust-sync', peers: [{ ...peer('a1', 'desk'), trusted: true }] });
+    expect(s.peers[0]!.lookalikeOf).toBeUndefined();
+    expect(s.peers[0]).toMatchObject({ trusted: true, verificationCode: CODE });
+  });
+
+  it('t on an offer opens the dialog with name, id, code and look-alike; esc goes back to the offer', () => {
+    let s = run(discovered(A, 'desk'), offered('t1', { lookalikeOf: B }), { type: 'open-trust', peerId: A, transferId: 't1', code: CODE });
+    expect(currentView(s)).toBe('trust');
+    expect(s.trust).toEqual({ peerId: A, peerName: 'desk', code: CODE, trusted: false, lookalikeOf: B, transferId: 't1' });
+    s = reduce(s, { type: 'close-trust' });
+    expect(currentView(s)).toBe('offer');
+    expect(s.offers).toHaveLength(1);
+  });
+
+  it('saved trust marks the peer and says what it means', () => {
+    let s = run(discovered(A, 'desk'), { type: 'open-trust', peerId: A, code: CODE }, { type: 'trust-changed', peerId: A, trusted: true });
+    expect(s.peers[0]!.trusted).toBe(true);
+    expect(s.trust?.trusted).toBe(true);
+    expect(s.notice?.text).toBe('Trusted desk (a1000000), saved: its offers are accepted without asking.');
+    s = reduce(s, { type: 'trust-failed', peerId: A, message: 'The state folder is not private.' });
+    expect(s.notice).toEqual({ kind: 'error', text: 'Could not change the trust of desk: The state folder is not private.' });
+  });
+
+  it('n on an offer accepts from that peer for the session only, and says it is not saved', () => {
+    const s = run(offered('t1'), { type: 'offer-decided', transferId: 't1', decision: 'trust' });
+    expect(s.notice?.text).toBe('Accepting everything from desk (a1000000) until you quit; not saved.');
+  });
+
+  it('blocking declines what that peer has waiting and marks it, other peers untouched', () => {
+    const s = run(
+      discovered(A, 'desk'),
+      offered('t1'),
+      offered('t2'),
+      offered('t3', { peerId: B, peerName: 'lab' }),
+      { type: 'open-trust', peerId: A, transferId: 't1', code: CODE },
+      { type: 'peer-blocked', peerId: A },
+    );
+    expect(s.offers.map((o) => o.transferId)).toEqual(['t3']);
+    expect(s.history.map((h) => [h.id, h.outcome, h.reason])).toEqual([
+      ['t1', 'declined', 'you blocked it'],
+      ['t2', 'declined', 'you blocked it'],
+    ]);
+    expect(s.peers[0]!.blocked).toBe(true);
+    expect(s.trust).toBeUndefined();
+    expect(s.notice?.text).toBe('Blocked desk (a1000000): its offers are declined until you quit.');
+    // The node's own decline of those offers arrives afterwards and changes nothing.
+    const after = reduce(s, { event: 'transfer-failed', transferId: 't2', direction: 'receive', peerId: A, code: 'ERR_TRANSFER_DECLINED', message: 'Declined.' });
+    expect(after.history).toHaveLength(2);
+  });
+
+  it('an offer from a look-alike keeps the warning with it', () => {
+    const s = run(offered('t1', { lookalikeOf: B }));
+    expect(s.offers[0]).toMatchObject({ lookalikeOf: B, trusted: false });
   });
 });

@@ -1,0 +1,21 @@
+import { execFile } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const AGENT = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
+
+export interface AgentRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built agent as a user would, and collects its exit code and output. */
+export function agent(args: string[]): Promise<AgentRun> {
+  return new Promise((done) => {
+    execFile(process.execPath, [AGENT, ...args], { timeout: 15000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
