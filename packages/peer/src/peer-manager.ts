@@ -9,6 +9,7 @@ import {
   isDeviceId,
   isInitiator,
   silentLogger,
+  LogLimiter,
 } from '@fileshare/protocol';
 import { CandidateBuffer } from './candidate-buffer.js';
 import { ChannelSource, type PeerChannel } from './channel.js';
@@ -35,7 +36,6 @@ import {
   REFUSAL_LOG_WINDOW_MS,
 } from './constants.js';
 import { OfferPacer } from './attempt-limits.js';
-import { LogLimiter } from './log-limiter.js';
 import { type PeerIdentity, ReplayGuard, assertIdentity, checkProof, signSdp } from './proof-check.js';
 import type { RtcChannel, RtcConnection, RtcDriver } from './driver.js';
 import { SafeEmitter } from './emitter.js';
@@ -268,7 +268,11 @@ class DefaultPeerManager implements PeerManager {
     };
     this.driver = init.driver ?? createNodeDataChannelDriver();
     this.emitter = new SafeEmitter(this.logger);
-    this.refusalLog = new LogLimiter(this.logger, REFUSAL_LOG_LIMIT, REFUSAL_LOG_WINDOW_MS);
+    this.refusalLog = new LogLimiter(this.logger, {
+      linesPerWindow: REFUSAL_LOG_LIMIT,
+      windowMs: REFUSAL_LOG_WINDOW_MS,
+      subject: 'refused signaling messages',
+    });
     this.pacer = new OfferPacer(
       { maxRunning: MAX_INITIATOR_ATTEMPTS, ratePerSecond: OFFER_RATE_PER_SECOND, burst: OFFER_BURST, maxQueued: MAX_QUEUED_PEERS },
       {
@@ -379,6 +383,7 @@ class DefaultPeerManager implements PeerManager {
     this.entries.clear();
     this.rounds.clear();
     this.pacer.close();
+    this.refusalLog.close();
     this.replays.clear();
     for (const buffer of this.early.values()) buffer.clear();
     this.early.clear();

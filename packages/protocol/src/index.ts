@@ -9,3 +9,4 @@ export * from './transfer.js';
 export * from './sdp-identity.js';
 export * from './proof.js';
 export * from './verification-code.js';
+export * from './log-limiter.js';

@@ -12,6 +12,7 @@ import {
   parseDeviceId,
   silentLogger,
   validateSignalMessage,
+  LogLimiter,
 } from '@fileshare/protocol';
 import { AddressRateLimiter } from './address-rate.js';
 import { type InboundSlot, admit } from './admission.js';
@@ -32,7 +33,6 @@ import {
   MAX_RATE_TRACKED_ADDRESSES,
 } from './constants.js';
 import { SignalingError, type SignalingErrorCode, abortedError, fromProtocolError } from './errors.js';
-import { LogLimiter } from './log-limiter.js';
 import type {
   ConnectionInfo,
   RemoteHello,
@@ -127,7 +127,7 @@ class SignalingNode implements Signaling {
           }
         }
       : () => false;
-    this.warnings = new LogLimiter(this.logger, { linesPerWindow: LOG_LINES_PER_CODE, windowMs: LOG_WINDOW_MS });
+    this.warnings = new LogLimiter(this.logger, { linesPerWindow: LOG_LINES_PER_CODE, windowMs: LOG_WINDOW_MS, subject: 'signaling warnings' });
   }
 
   get port(): number {

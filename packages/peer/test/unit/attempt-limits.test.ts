@@ -163,10 +163,13 @@ describe('refusal logs', () => {
     for (let i = 0; i < 50; i++) r.manager.handleSignal({ kind: 'offer', peer_id: lower, data: fakeSdp('offer') });
     expect(r.ignored).toHaveLength(50); // every refusal is still an event
     expect(r.warnings).toHaveLength(REFUSAL_LOG_LIMIT);
+    // When the window ends, one line says how many were left out.
     await jest.advanceTimersByTimeAsync(10_000);
-    r.manager.handleSignal({ kind: 'offer', peer_id: lower, data: fakeSdp('offer') });
     expect(r.warnings).toHaveLength(REFUSAL_LOG_LIMIT + 1);
     expect(r.warnings.at(-1)).toMatchObject({ message: expect.stringContaining('45 more'), fields: { suppressed: 45, code: 'ERR_PROOF_MISSING' } });
+    // A new window logs again.
+    r.manager.handleSignal({ kind: 'offer', peer_id: lower, data: fakeSdp('offer') });
+    expect(r.warnings).toHaveLength(REFUSAL_LOG_LIMIT + 2);
   });
 });
 

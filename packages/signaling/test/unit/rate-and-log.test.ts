@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { AddressRateLimiter } from '../../src/address-rate.js';
-import { LogLimiter } from '../../src/log-limiter.js';
-import { recordingLogger } from './helpers.js';
 
 beforeEach(() => {
   jest.useFakeTimers();
@@ -66,32 +64,5 @@ describe('per-address connection rate', () => {
       }),
       { numRuns: 100 },
     );
-  });
-});
-
-describe('rate-limited warnings', () => {
-  it('logs 5 lines per code per window, then one summary line when the window ends', () => {
-    const t = clock();
-    const logger = recordingLogger();
-    const log = new LogLimiter(logger, { linesPerWindow: 5, windowMs: 10_000, now: t.now });
-    for (let i = 0; i < 100; i++) log.warn('ERR_X', 'bad', { i });
-    log.warn('ERR_Y', 'other', {});
-    expect(logger.lines.map((l) => l.fields?.['code'])).toEqual(['ERR_X', 'ERR_X', 'ERR_X', 'ERR_X', 'ERR_X', 'ERR_Y']);
-
-    t.advance(10_000);
-    expect(logger.lines).toHaveLength(7);
-    expect(logger.lines[6]).toMatchObject({
-      level: 'warn',
-      message: '95 more signaling warnings with code ERR_X suppressed',
-      fields: { code: 'ERR_X', suppressed: 95, windowMs: 10_000 },
-    });
-    // A new window: five more lines are allowed.
-    for (let i = 0; i < 6; i++) log.warn('ERR_X', 'bad', {});
-    expect(logger.lines).toHaveLength(12);
-    log.close();
-    expect(logger.lines[12]).toMatchObject({ fields: { code: 'ERR_X', suppressed: 1 } });
-    expect(jest.getTimerCount()).toBe(0);
-    log.close();
-    expect(logger.lines).toHaveLength(13);
   });
 });

@@ -1,9 +1,11 @@
-import type { Logger } from '@fileshare/protocol';
+import type { Logger } from './logger.js';
 
 export interface LogLimiterOptions {
   /** Lines logged per code in one window. */
   linesPerWindow: number;
   windowMs: number;
+  /** What the summary line calls the suppressed lines, e.g. "signaling warnings". Default "warnings". */
+  subject?: string;
   /** Monotonic milliseconds; injectable for tests. */
   now?: () => number;
 }
@@ -16,8 +18,8 @@ interface Window {
 }
 
 /**
- * Warnings about hostile input, rate-limited per code: a flood of bad connections must not turn
- * into a flood of log lines (disk, terminal, the agent's JSON-lines consumer). The first
+ * Warnings about hostile input, rate-limited per code: a flood of bad connections or offers must
+ * not turn into a flood of log lines (disk, terminal, the agent's JSON-lines consumer). The first
  * `linesPerWindow` lines of a code in a window are logged; the rest are counted and reported in
  * one summary line when the window ends (or on close). Windows exist per code, a small fixed
  * set, and are dropped once summarised.
@@ -67,7 +69,7 @@ export class LogLimiter {
     window.timer = undefined;
     if (this.windows.get(code) === window) this.windows.delete(code);
     if (window.suppressed > 0) {
-      this.logger.warn(`${window.suppressed} more signaling warnings with code ${code} suppressed`, {
+      this.logger.warn(`${window.suppressed} more ${this.options.subject ?? 'warnings'} with code ${code} suppressed`, {
         code,
         suppressed: window.suppressed,
         windowMs: this.options.windowMs,
