@@ -5,38 +5,18 @@
 // memory of both processes, and checks every received file against the original.
 // Needs root (network namespaces). Build first: `npx nx run-many -t build`.
 // Usage: node tools/bench/rig-many-files.mjs [--counts 1000,10000] [--max-bytes 16384]
-import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLan } from '../lan/dist/index.js';
-import { agentMain, describeFailure, exitUnlessRigAvailable, measureSend, onAgentEvents, peakRss } from './rig-support.mjs';
+import { agentMain, countIntact, describeFailure, exitUnlessRigAvailable, makeTree, measureSend, onAgentEvents, peakRss } from './rig-support.mjs';
 
 const { values } = parseArgs({
   options: { counts: { type: 'string', default: '1000,10000' }, 'max-bytes': { type: 'string', default: '16384' } },
 });
-const FILES_PER_FOLDER = 100;
 
 exitUnlessRigAvailable();
-
-const sha256 = (data) => createHash('sha256').update(data).digest('hex');
-
-/** A tree of `count` files of 0..maxBytes random bytes, 100 per folder; returns path -> sha256. */
-async function makeTree(dir, count, maxBytes) {
-  const expected = new Map();
-  let bytes = 0;
-  for (let i = 0; i < count; i++) {
-    const folder = `d${String(Math.floor(i / FILES_PER_FOLDER)).padStart(4, '0')}`;
-    if (i % FILES_PER_FOLDER === 0) await mkdir(join(dir, folder), { recursive: true });
-    const data = randomBytes(randomInt(0, maxBytes + 1));
-    const rel = `${folder}/f${i}.bin`;
-    await writeFile(join(dir, rel), data);
-    expected.set(rel, sha256(data));
-    bytes += data.length;
-  }
-  return { expected, bytes };
-}
 
 const work = await mkdtemp(join(tmpdir(), 'fileshare-bench-many-'));
 const lan = await createLan({ hosts: 2 });
@@ -61,11 +41,7 @@ try {
       console.log(describeFailure(count, sent));
       continue;
     }
-    let intact = 0;
-    for (const [rel, hash] of expected) {
-      const got = await readFile(join(inbox, name, rel)).catch(() => undefined);
-      if (got && sha256(got) === hash) intact++;
-    }
+    const intact = await countIntact(join(inbox, name), expected);
     const { seconds } = sent;
     console.log(
       [

@@ -4,13 +4,12 @@
 // processes, for several file sizes (memory must stay flat whatever the size) and MTUs.
 // Needs root (network namespaces). Build first: `npx nx run-many -t build`.
 // Usage: node tools/bench/rig-transfer.mjs [--sizes 64,256,1024] [--mtu 1500] [--channels 1]
-import { randomBytes } from 'node:crypto';
-import { open, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLan } from '../lan/dist/index.js';
-import { agentMain, describeFailure, exitUnlessRigAvailable, measureSend, onAgentEvents, peakRss } from './rig-support.mjs';
+import { agentMain, describeFailure, exitUnlessRigAvailable, measureSend, onAgentEvents, peakRss, randomFile } from './rig-support.mjs';
 
 const { values } = parseArgs({
   options: { sizes: { type: 'string', default: '64,256,1024' }, mtu: { type: 'string', default: '1500' }, channels: { type: 'string', default: '1' } },
@@ -18,12 +17,6 @@ const { values } = parseArgs({
 const MiB = 1024 * 1024;
 
 exitUnlessRigAvailable();
-
-async function randomFile(path, bytes) {
-  const handle = await open(path, 'w');
-  for (let written = 0; written < bytes; written += 8 * MiB) await handle.write(randomBytes(Math.min(8 * MiB, bytes - written)));
-  await handle.close();
-}
 
 const work = await mkdtemp(join(tmpdir(), 'fileshare-bench-'));
 const lan = await createLan({ hosts: 2, mtu: Number(values.mtu) });
