@@ -1,7 +1,24 @@
 /**
- * Pacing of outgoing offers: a token bucket (steady rate plus a burst) and a bounded,
- * deduplicated FIFO of peers that wait for a slot or a token. Pure: time is passed in.
+ * Pacing of outgoing offers: a token bucket (steady rate plus a burst) and bounded, deduplicated
+ * FIFOs of peers (one per priority) that wait for a round slot or a token.
  */
+
+/**
+ * How much a peer matters to the person at the keyboard. `high`: trusted, verified this session,
+ * added by address, or someone waits for it; `normal`: found by mDNS; `low`: known only from a
+ * signaling hello (anyone can send those by the thousand).
+ */
+export type RoundPriority = 'high' | 'normal' | 'low';
+
+export interface PeerSeenOptions {
+  /** Default `normal`. */
+  priority?: RoundPriority;
+}
+
+/** Round slots only `high` peers may use, beyond MAX_INITIATOR_ATTEMPTS. */
+export const HIGH_PRIORITY_RESERVED_ATTEMPTS = 4;
+/** `low` rounds holding a slot at once (at most). */
+export const MAX_LOW_PRIORITY_ATTEMPTS = 4;
 
 export class TokenBucket {
   private tokens: number;
@@ -89,33 +106,49 @@ export class PeerQueue {
 }
 
 export interface OfferPacerLimits {
-  /** Rounds that may run at once. */
+  /** Rounds that may hold a slot at once (`normal` and `low`). */
   maxRunning: number;
+  /** Further slots only `high` rounds may take. */
+  reservedHigh: number;
+  /** `low` rounds holding a slot at once. */
+  maxLowRunning: number;
   ratePerSecond: number;
   burst: number;
-  /** Peers that may wait. */
+  /** Peers that may wait, all priorities together. */
   maxQueued: number;
 }
 
 export interface OfferPacerHooks {
-  /** Initiator rounds running now. */
-  running(): number;
   /** False once the peer no longer needs a round (connected, attempt running, gone). */
   wanted(peerId: string): boolean;
-  /** Starts the peer's round (sends its first offer). */
+  /** Starts the peer's round (sends its first offer); the round then holds a slot until `roundEnded`. */
   start(peerId: string): void;
   /** A waiting peer was forgotten because the queue was full. */
   dropped(peerId: string): void;
 }
 
+const RANK: Record<RoundPriority, number> = { low: 0, normal: 1, high: 2 };
+
+interface Round {
+  priority: RoundPriority;
+  /** Its current offer could not be delivered: it waits out its timers without holding a slot. */
+  parked: boolean;
+}
+
 /**
- * Decides when an initiator round may start: at once while a round slot and a token are free and
- * nobody waits, otherwise in FIFO order as slots free up (`slotFreed`) and tokens refill (one
- * timer, cleared by `close`).
+ * Decides when an initiator round may start: `high` peers first (and they may use reserved
+ * slots), then `normal` ones, then `low` ones (at most `maxLowRunning` of them at once), each
+ * new round taking a token. Strict order: hellos are free to forge by the thousand, while mDNS
+ * instances are capped per source address, so `low` must never delay `normal`. A round whose
+ * offer was not delivered gives its slot back until its next offer (`offerUndelivered`,
+ * `resume`). One timer, cleared by `close`.
  */
 export class OfferPacer {
-  private readonly queue: PeerQueue;
+  private readonly queues: Record<RoundPriority, PeerQueue>;
   private readonly tokens: TokenBucket;
+  private readonly rounds = new Map<string, Round>();
+  /** Parked rounds whose next offer is due, waiting for a slot (served before any new round). */
+  private readonly resumes = new Map<string, () => void>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pumpScheduled = false;
   private closed = false;
@@ -124,52 +157,166 @@ export class OfferPacer {
     private readonly limits: OfferPacerLimits,
     private readonly hooks: OfferPacerHooks,
   ) {
-    this.queue = new PeerQueue(limits.maxQueued);
+    // Each queue could hold every waiting peer; the total is bounded in `push`.
+    this.queues = { high: new PeerQueue(limits.maxQueued), normal: new PeerQueue(limits.maxQueued), low: new PeerQueue(limits.maxQueued) };
     this.tokens = new TokenBucket(limits.ratePerSecond, limits.burst, Date.now());
   }
 
-  /** The peer wants a round (it was seen). */
-  request(peerId: string): void {
-    if (this.closed) return;
-    if (this.queue.size === 0 && this.hooks.running() < this.limits.maxRunning && this.tokens.take(Date.now())) {
-      this.hooks.start(peerId);
+  /** Rounds holding a slot now (parked ones do not). */
+  get running(): number {
+    let n = 0;
+    for (const r of this.rounds.values()) if (!r.parked) n += 1;
+    return n;
+  }
+
+  /** The peer wants a round (it was seen). A higher priority moves a waiting peer up. */
+  request(peerId: string, priority: RoundPriority = 'normal'): void {
+    if (this.closed || this.rounds.has(peerId)) return;
+    const current = this.queuedPriority(peerId);
+    if (current !== undefined && RANK[current] >= RANK[priority]) {
+      this.pump();
       return;
     }
-    const dropped = this.queue.push(peerId);
-    if (dropped !== undefined) this.hooks.dropped(dropped);
+    if (current !== undefined) this.queues[current].delete(peerId);
+    this.push(peerId, priority);
     this.pump();
   }
 
-  /** The peer left: it no longer waits. */
+  /** The peer left: it no longer waits, and its round (if any) is over. */
   forget(peerId: string): void {
-    this.queue.delete(peerId);
+    for (const q of Object.values(this.queues)) q.delete(peerId);
+    this.roundEnded(peerId);
   }
 
-  /** A round ended: start the next waiting one once the current call stack is done. */
-  slotFreed(): void {
-    if (this.pumpScheduled || this.queue.size === 0 || this.closed) return;
+  /** The peer's round ended (connected, gave up, gone): its slot is free. */
+  roundEnded(peerId: string): void {
+    this.resumes.delete(peerId);
+    if (this.rounds.delete(peerId)) this.schedulePump();
+  }
+
+  /**
+   * The round's current offer never left (no route, connection refused): no answer can come, so
+   * the round stops holding a slot while it waits out its answer timeout and pause.
+   */
+  offerUndelivered(peerId: string): void {
+    const round = this.rounds.get(peerId);
+    if (!round || round.parked) return;
+    round.parked = true;
+    this.schedulePump();
+  }
+
+  /**
+   * The round's next offer is due: `send` runs now if the round holds its slot or one is free for
+   * its priority, else as soon as one frees (ahead of every new round, and without a token).
+   */
+  resume(peerId: string, send: () => void): void {
+    const round = this.rounds.get(peerId);
+    if (this.closed) return;
+    if (!round || !round.parked) {
+      send();
+      return;
+    }
+    if (this.resumes.size === 0 && this.canRun(round.priority)) {
+      round.parked = false;
+      send();
+      return;
+    }
+    this.resumes.set(peerId, send);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const q of Object.values(this.queues)) q.clear();
+    this.rounds.clear();
+    this.resumes.clear();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private queuedPriority(peerId: string): RoundPriority | undefined {
+    if (this.queues.high.has(peerId)) return 'high';
+    if (this.queues.normal.has(peerId)) return 'normal';
+    if (this.queues.low.has(peerId)) return 'low';
+    return undefined;
+  }
+
+  private get queued(): number {
+    return this.queues.high.size + this.queues.normal.size + this.queues.low.size;
+  }
+
+  /** Queues the peer; when full, the oldest peer of the lowest priority not above its own goes (or the newcomer). */
+  private push(peerId: string, priority: RoundPriority): void {
+    if (this.queued >= this.limits.maxQueued) {
+      const from = (['low', 'normal', 'high'] as const).find((p) => RANK[p] <= RANK[priority] && this.queues[p].size > 0);
+      const dropped = from === undefined ? peerId : this.queues[from].shift();
+      if (dropped !== undefined) this.hooks.dropped(dropped);
+      if (dropped === peerId) return;
+    }
+    this.queues[priority].push(peerId);
+  }
+
+  private canRun(priority: RoundPriority): boolean {
+    let live = 0;
+    let low = 0;
+    for (const r of this.rounds.values()) {
+      if (r.parked) continue;
+      live += 1;
+      if (r.priority === 'low') low += 1;
+    }
+    if (live >= this.limits.maxRunning + (priority === 'high' ? this.limits.reservedHigh : 0)) return false;
+    return priority !== 'low' || low < this.limits.maxLowRunning;
+  }
+
+  /** The head of a queue that still wants a round (dropping those that no longer do). */
+  private head(priority: RoundPriority): string | undefined {
+    const q = this.queues[priority];
+    for (let id = q.peek(); id !== undefined; id = q.peek()) {
+      if (this.hooks.wanted(id) && !this.rounds.has(id)) return id;
+      q.delete(id);
+    }
+    return undefined;
+  }
+
+  /** The next new round to start: the head of the highest-priority queue that has one. */
+  private next(): { id: string; priority: RoundPriority } | undefined {
+    for (const priority of ['high', 'normal', 'low'] as const) {
+      const id = this.head(priority);
+      // A waiting peer of a higher priority holds back every lower one.
+      if (id !== undefined) return this.canRun(priority) ? { id, priority } : undefined;
+    }
+    return undefined;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.closed) return;
     this.pumpScheduled = true;
+    // Once the current call stack is done (a round ending inside a hook must not re-enter it).
     void Promise.resolve().then(() => {
       this.pumpScheduled = false;
       this.pump();
     });
   }
 
-  close(): void {
-    this.closed = true;
-    this.queue.clear();
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
   private pump(): void {
-    while (!this.closed && this.queue.size > 0 && this.hooks.running() < this.limits.maxRunning) {
-      const next = this.queue.peek();
-      if (next === undefined) return;
-      if (!this.hooks.wanted(next)) {
-        this.queue.delete(next);
-        continue;
+    while (!this.closed) {
+      // Rounds already under way come first: their next offer is due.
+      let resumed = false;
+      for (const [peerId, send] of this.resumes) {
+        const round = this.rounds.get(peerId);
+        if (!round) {
+          this.resumes.delete(peerId);
+          continue;
+        }
+        if (!this.canRun(round.priority)) continue;
+        this.resumes.delete(peerId);
+        round.parked = false;
+        send();
+        resumed = true;
+        break;
       }
+      if (resumed) continue;
+      const next = this.next();
+      if (next === undefined) return;
       const now = Date.now();
       if (!this.tokens.take(now)) {
         this.timer ??= setTimeout(() => {
@@ -178,8 +325,11 @@ export class OfferPacer {
         }, this.tokens.waitMs(now));
         return;
       }
-      this.queue.delete(next);
-      this.hooks.start(next);
+      this.queues[next.priority].delete(next.id);
+      this.rounds.set(next.id, { priority: next.priority, parked: false });
+      this.hooks.start(next.id);
+      // It could not even start (no connection could be created): its slot is free again.
+      if (this.hooks.wanted(next.id)) this.rounds.delete(next.id);
     }
   }
 }

@@ -7,6 +7,16 @@ interface ChannelHooks {
   opened(channel: PeerChannel): void;
   /** The native side reported the channel closed: its references may go. */
   closed(channel: PeerChannel): void;
+  /** A message arrived on it (any message, before it is handed to a listener): the peer is alive. */
+  heard(channel: PeerChannel): void;
+  /** We handed a message to it. */
+  sent(channel: PeerChannel): void;
+}
+
+/** What {@link ChannelSource.queuedDataMoved} saw of a channel at its previous call. */
+interface OutgoingMark {
+  buffered: number;
+  sent: number;
 }
 
 /** A node-datachannel channel as the transfer layer sees it (`DataChannelLike`). */
@@ -21,6 +31,12 @@ export class PeerChannel implements DataChannelLike {
   private readonly errorListeners = new Set<(error: Error) => void>();
   /** Messages that arrived before anybody listened (between open and the first `onMessage`). */
   private early: (string | Buffer)[] = [];
+  /** Bytes handed to `send` so far (what `bufferedAmount` counts, in the same unit). */
+  sentBytes = 0;
+  /** `close()` was called: its queue may be discarded, which is no sign of the peer. */
+  closeRequested = false;
+  /** Bookkeeping of {@link ChannelSource.queuedDataMoved}. */
+  outgoingMark: OutgoingMark | undefined;
 
   constructor(
     private readonly raw: RtcChannel,
@@ -35,6 +51,7 @@ export class PeerChannel implements DataChannelLike {
         for (const listener of [...this.errorListeners]) listener(error);
       },
       message: (data) => {
+        this.hooks.heard(this);
         if (this.messageListeners.size === 0) {
           this.early.push(data);
           return;
@@ -77,8 +94,14 @@ export class PeerChannel implements DataChannelLike {
     }
     // A false return only means "queued": bufferedAmount covers flow control.
     try {
-      if (typeof data === 'string') this.raw.sendText(data);
-      else this.raw.sendBinary(data);
+      if (typeof data === 'string') {
+        this.raw.sendText(data);
+        this.sentBytes += Buffer.byteLength(data);
+      } else {
+        this.raw.sendBinary(data);
+        this.sentBytes += data.byteLength;
+      }
+      this.hooks.sent(this);
     } catch (error) {
       if (!this.raw.isOpen()) {
         throw new PeerError('ERR_CHANNEL_CLOSED', `Data channel "${this.label}" is not open.`, { cause: error });
@@ -121,6 +144,7 @@ export class PeerChannel implements DataChannelLike {
 
   close(): void {
     if (this.ended) return;
+    this.closeRequested = true;
     this.raw.close();
   }
 
@@ -158,6 +182,17 @@ export class ChannelSource implements DataChannelProvider {
   private usable = false;
   private shutDown = false;
   private onReleased: (() => void) | undefined;
+  /**
+   * Date.now() of the last sign of life from the peer: a message on any channel of this
+   * connection (the control channel's keepalives, but also every transfer chunk and ack), or our
+   * own queued data moving on (see {@link queuedDataMoved}). 0: nothing yet.
+   */
+  lastHeardAt = 0;
+  /**
+   * Date.now() of the last bulk traffic: a message received on, or sent to, a channel other than
+   * the control channel (a transfer's chunks, acks, offers). 0: none yet.
+   */
+  lastBulkAt = 0;
 
   constructor(
     private readonly connection: RtcConnection,
@@ -172,6 +207,14 @@ export class ChannelSource implements DataChannelProvider {
       closed: (c) => {
         this.channels.delete(c);
         this.checkReleased();
+      },
+      heard: (c) => {
+        const now = Date.now();
+        this.lastHeardAt = now;
+        if (c.label !== CONTROL_CHANNEL_LABEL) this.lastBulkAt = now;
+      },
+      sent: (c) => {
+        if (c.label !== CONTROL_CHANNEL_LABEL) this.lastBulkAt = Date.now();
       },
     });
     if (!channel.isClosed) this.channels.add(channel);
@@ -252,6 +295,29 @@ export class ChannelSource implements DataChannelProvider {
       for (const channel of early) if (!channel.isClosed) listener(channel);
     }
     return () => this.channelListeners.delete(listener);
+  }
+
+  /**
+   * Whether data that was queued toward the peer at the previous call (`bufferedAmount` > 0 on
+   * some channel) has moved on since. libdatachannel queues a message only when SCTP's send
+   * buffer is full, and that buffer frees only when the peer acknowledges (SACK) what it
+   * received; so queued bytes that moved prove the peer was alive after the previous call, even
+   * when everything it sends us (its keepalives included) waits behind loss recovery. Bytes
+   * that went straight into a non-full buffer, or that sat in a queue that was empty before,
+   * prove nothing and do not count; nor does a channel being closed (its queue is discarded).
+   * Call it once per keepalive tick.
+   */
+  queuedDataMoved(): boolean {
+    let moved = false;
+    for (const channel of this.channels) {
+      const mark: OutgoingMark = { buffered: channel.bufferedAmount, sent: channel.sentBytes };
+      const previous = channel.outgoingMark;
+      channel.outgoingMark = mark;
+      if (!previous || previous.buffered === 0 || channel.closeRequested || channel.isClosed) continue;
+      // What left the queue since: what was in it, plus what was added, minus what is in it now.
+      if (previous.buffered + (mark.sent - previous.sent) > mark.buffered) moved = true;
+    }
+    return moved;
   }
 
   /**

@@ -37,12 +37,36 @@ export const NATIVE_CLOSE_WAIT_MS = 2_000;
 /**
  * Liveness of a connected peer. libdatachannel notices a peer whose process died only when ICE
  * consent fails (about 30 s), so each side sends a small text message on the control channel
- * every interval and counts any control-channel message as a sign of life. Nothing heard for the
- * timeout means the connection is gone: `not-connected` (`ERR_PEER_UNRESPONSIVE`), exactly as if
- * ICE had reported `disconnected`.
+ * every interval. Any sign of life counts: a message on any data channel of the connection
+ * (keepalive, transfer chunk, ack...), or data we had queued toward the peer moving on (it only
+ * moves once the peer acknowledged what it received). So bulk data cannot starve liveness: under
+ * loss the peer's keepalive may wait behind megabytes of its own chunks, but the chunks
+ * themselves, and its acknowledgements of ours, keep arriving. Nothing of the kind for the
+ * timeout means the connection is gone: `not-connected` (`ERR_PEER_UNRESPONSIVE`), exactly as
+ * if ICE had reported `disconnected`.
  */
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 1_000;
+/** Silence limit of an idle connection (no bulk data in the idle limit before the silence began). */
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
+/**
+ * Silence limit while a transfer runs (bulk data on a channel other than the control channel,
+ * either way, in the idle limit before the silence began). Under packet loss SCTP recovers a lost
+ * packet by a retransmission timeout when too few packets follow it for a fast retransmit;
+ * libdatachannel sets usrsctp's RTO to 1 s minimum, doubling per failed retransmission (10 s
+ * cap; the association aborts after 5). Ordered delivery holds every later message back
+ * meanwhile, and the sender sends nothing new: both sides hear nothing for 1+2+4 = 7 s after two
+ * failed retransmissions in a row (seen at 5% loss per host: 5.4 s of silence mid-transfer).
+ * 15 s covers three in a row (1+2+4+8).
+ */
+export const DEFAULT_BUSY_KEEPALIVE_TIMEOUT_MS = 15_000;
+/**
+ * The bound on noticing a peer that vanished without closing (killed, cable pulled), with the
+ * default timing, counted from the last thing heard from it: the check runs every interval, so
+ * 5-6 s when idle and 15-16 s during a transfer; one more interval when our own event loop was
+ * held up past a tick (that tick is not judged). Then it is `not-connected` and its transfers fail.
+ */
+export const IDLE_PEER_GONE_DETECTION_BOUND_MS = DEFAULT_KEEPALIVE_TIMEOUT_MS + 2 * DEFAULT_KEEPALIVE_INTERVAL_MS;
+export const PEER_GONE_DETECTION_BOUND_MS = DEFAULT_BUSY_KEEPALIVE_TIMEOUT_MS + 2 * DEFAULT_KEEPALIVE_INTERVAL_MS;
 /** The keepalive message (text). Receivers ignore the content of control-channel messages. */
 export const KEEPALIVE_MESSAGE = '{"type":"keepalive"}';
 

@@ -19,6 +19,11 @@ export {
   DEFAULT_RETRY_DELAYS_MS,
   DEFAULT_CANDIDATE_BUFFER_TTL_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_INTERVAL_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_BUSY_KEEPALIVE_TIMEOUT_MS,
+  IDLE_PEER_GONE_DETECTION_BOUND_MS,
+  PEER_GONE_DETECTION_BOUND_MS,
   MAX_BUFFERED_CANDIDATES,
   MAX_INITIATOR_ATTEMPTS,
   OFFER_RATE_PER_SECOND,
@@ -40,3 +45,9 @@ export type {
   RtcChannelHandlers,
 } from './driver.js';
 export { createNodeDataChannelDriver } from './node-datachannel-driver.js';
+export {
+  type PeerSeenOptions,
+  type RoundPriority,
+  HIGH_PRIORITY_RESERVED_ATTEMPTS,
+  MAX_LOW_PRIORITY_ATTEMPTS,
+} from './attempt-limits.js';

@@ -20,6 +20,7 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_INTERVAL_MS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_BUSY_KEEPALIVE_TIMEOUT_MS,
   KEEPALIVE_MESSAGE,
   DEFAULT_RETRY_DELAYS_MS,
   MAX_ANSWERED_OFFERS_PER_PEER,
@@ -35,7 +36,7 @@ import {
   REFUSAL_LOG_LIMIT,
   REFUSAL_LOG_WINDOW_MS,
 } from './constants.js';
-import { OfferPacer } from './attempt-limits.js';
+import { HIGH_PRIORITY_RESERVED_ATTEMPTS, MAX_LOW_PRIORITY_ATTEMPTS, OfferPacer, type PeerSeenOptions } from './attempt-limits.js';
 import { type PeerIdentity, ReplayGuard, assertIdentity, checkProof, signSdp } from './proof-check.js';
 import type { RtcChannel, RtcConnection, RtcDriver } from './driver.js';
 import { SafeEmitter } from './emitter.js';
@@ -59,10 +60,19 @@ export interface PeerTiming {
   candidateBufferTtlMs: number;
   /** Both descriptions set, control channel still not open: give up. Default 30000. */
   connectTimeoutMs: number;
-  /** Connected: send a keepalive on the control channel this often. Default 1000. */
+  /** Connected: send a keepalive on the control channel (and judge liveness) this often. Default 1000. */
   keepaliveIntervalMs: number;
-  /** Connected: nothing heard on the control channel for this long means the peer is gone. Default 5000. */
+  /**
+   * Connected and idle: nothing heard from the peer for this long (no message on any channel of
+   * the connection, none of our queued data acknowledged) means it is gone. Default 5000.
+   */
   keepaliveTimeoutMs: number;
+  /**
+   * The same limit while a transfer runs: bulk data (on a channel other than the control
+   * channel, either way) in the `keepaliveTimeoutMs` before the silence began. It covers SCTP's
+   * retransmission backoff under loss. Default 15000.
+   */
+  busyKeepaliveTimeoutMs: number;
 }
 
 export interface PeerManagerInit {
@@ -148,8 +158,11 @@ export interface PeerManager {
    * the peer has no attempt running and is not connected, we send an offer, at once or, when
    * {@link MAX_INITIATOR_ATTEMPTS} rounds are running or the offer rate is used up, once it is its
    * turn in a bounded queue. If our id is higher we wait for its offer (no state change).
+   * `priority` (default `normal`): `high` peers go ahead of every waiting peer and may use
+   * {@link HIGH_PRIORITY_RESERVED_ATTEMPTS} further slots; at most {@link MAX_LOW_PRIORITY_ATTEMPTS}
+   * `low` rounds hold a slot at once. Seen again with a higher priority, a waiting peer moves up.
    */
-  peerSeen(peerId: string): void;
+  peerSeen(peerId: string, options?: PeerSeenOptions): void;
   /** A signaling message from `message.peer_id`. Never throws. */
   handleSignal(message: SignalMessage): void;
   /** The peer left (goodbye, expiry): closes its connection and forgets it. */
@@ -199,8 +212,6 @@ interface Attempt {
   closed: boolean;
   connectTimer: Timer | undefined;
   keepaliveTimer: Timer | undefined;
-  /** Last time anything arrived on the control channel (ms, Date.now()). */
-  lastHeardAt: number;
   nativeClosed: boolean;
   channelsReleased: boolean;
   releaseTimer: Timer | undefined;
@@ -265,6 +276,7 @@ class DefaultPeerManager implements PeerManager {
       connectTimeoutMs: init.timing?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       keepaliveIntervalMs: init.timing?.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
       keepaliveTimeoutMs: init.timing?.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+      busyKeepaliveTimeoutMs: init.timing?.busyKeepaliveTimeoutMs ?? DEFAULT_BUSY_KEEPALIVE_TIMEOUT_MS,
     };
     this.driver = init.driver ?? createNodeDataChannelDriver();
     this.emitter = new SafeEmitter(this.logger);
@@ -274,9 +286,15 @@ class DefaultPeerManager implements PeerManager {
       subject: 'refused signaling messages',
     });
     this.pacer = new OfferPacer(
-      { maxRunning: MAX_INITIATOR_ATTEMPTS, ratePerSecond: OFFER_RATE_PER_SECOND, burst: OFFER_BURST, maxQueued: MAX_QUEUED_PEERS },
       {
-        running: () => this.rounds.size,
+        maxRunning: MAX_INITIATOR_ATTEMPTS,
+        reservedHigh: HIGH_PRIORITY_RESERVED_ATTEMPTS,
+        maxLowRunning: MAX_LOW_PRIORITY_ATTEMPTS,
+        ratePerSecond: OFFER_RATE_PER_SECOND,
+        burst: OFFER_BURST,
+        maxQueued: MAX_QUEUED_PEERS,
+      },
+      {
         wanted: (peerId) => this.needsRound(peerId),
         start: (peerId) => this.beginRound(peerId),
         dropped: (peerId) => this.logger.debug('offer queue full; forgot the oldest waiting peer', { peerId }),
@@ -286,7 +304,7 @@ class DefaultPeerManager implements PeerManager {
 
   // ---- public API -------------------------------------------------------------------------
 
-  peerSeen(peerId: string): void {
+  peerSeen(peerId: string, options: PeerSeenOptions = {}): void {
     if (this.closed) return;
     if (!isDeviceId(peerId) || peerId === this.localId) {
       this.logger.warn('peerSeen with an invalid or our own device id', { peerId });
@@ -294,7 +312,7 @@ class DefaultPeerManager implements PeerManager {
     }
     if (!isInitiator(this.localId, peerId)) return; // its id is lower: it sends the offer
     if (!this.needsRound(peerId)) return; // attempt running or connected
-    this.pacer.request(peerId);
+    this.pacer.request(peerId, options.priority ?? 'normal');
   }
 
   handleSignal(message: SignalMessage): void {
@@ -335,7 +353,7 @@ class DefaultPeerManager implements PeerManager {
     this.dropPending(entry, reason);
     this.dropAttempt(entry, reason);
     this.entries.delete(peerId);
-    if (this.rounds.delete(entry)) this.pacer.slotFreed();
+    if (this.rounds.delete(entry)) this.pacer.roundEnded(peerId);
     if (wasConnected && !this.closed) {
       this.emitter.emit('disconnected', { peerId, reason: `Peer ${peerId} left.`, code: 'ERR_CONNECTION_CLOSED' });
     }
@@ -432,12 +450,27 @@ class DefaultPeerManager implements PeerManager {
     const attempts = 1 + this.timing.retryDelaysMs.length;
     this.logger.debug('sending offer', { peerId: entry.peerId, attempt: entry.offers, attempts });
     this.emitter.emit('offer-sent', { peerId: entry.peerId, attempt: entry.offers, attempts });
-    this.send(entry.peerId, 'offer', sdp);
+    this.send(entry.peerId, 'offer', sdp, () => this.offerUndelivered(entry, attempt));
     entry.timer = setTimeout(() => this.answerTimedOut(entry, attempt), this.timing.answerTimeoutMs);
   }
 
+  /**
+   * The offer never left (no route, connection refused): no answer can come to it, so its peer
+   * connection is freed now and the round gives its slot back (attempt limits); the answer
+   * timeout keeps running, so the retry schedule stays as specified.
+   */
+  private offerUndelivered(entry: PeerEntry, attempt: Attempt): void {
+    if (this.closed || entry.attempt !== attempt || attempt.remoteSet) return;
+    const answerTimer = entry.timer;
+    entry.timer = undefined;
+    this.dropAttempt(entry, new PeerError('ERR_CONNECTION_CLOSED', `The offer to peer ${entry.peerId} could not be delivered.`));
+    entry.timer = answerTimer;
+    this.pacer.offerUndelivered(entry.peerId);
+  }
+
   private answerTimedOut(entry: PeerEntry, attempt: Attempt): void {
-    if (entry.attempt !== attempt || attempt.remoteSet) return;
+    // No attempt left: its offer was not delivered (offerUndelivered); the round goes on.
+    if ((entry.attempt !== undefined && entry.attempt !== attempt) || attempt.remoteSet) return;
     entry.timer = undefined;
     // The next offer gets a fresh connection; a late answer to this one is then ignored.
     this.dropAttempt(entry, new PeerError('ERR_ANSWER_TIMEOUT', 'No answer in time; the offer is withdrawn.'));
@@ -446,7 +479,10 @@ class DefaultPeerManager implements PeerManager {
       this.logger.info('no answer, offering again', { peerId: entry.peerId, offers: entry.offers, delayMs: delay });
       entry.timer = setTimeout(() => {
         entry.timer = undefined;
-        this.sendOffer(entry);
+        // A round that gave its slot back waits here for a free one (live attempts stay bounded).
+        this.pacer.resume(entry.peerId, () => {
+          if (!this.closed && this.entries.get(entry.peerId) === entry) this.sendOffer(entry);
+        });
       }, delay);
       return;
     }
@@ -702,7 +738,6 @@ class DefaultPeerManager implements PeerManager {
       closed: false,
       connectTimer: undefined,
       keepaliveTimer: undefined,
-      lastHeardAt: 0,
       nativeClosed: false,
       channelsReleased: false,
       releaseTimer: undefined,
@@ -732,9 +767,9 @@ class DefaultPeerManager implements PeerManager {
 
   private adoptControl(attempt: Attempt, raw: RtcChannel): PeerChannel {
     const control = attempt.source.adopt(raw, () => this.controlOpened(attempt));
-    control.onMessage(() => {
-      attempt.lastHeardAt = Date.now();
-    });
+    // Its messages (keepalives) only count as signs of life, which the source records for every
+    // channel; a listener still drains what arrives so nothing piles up.
+    control.onMessage(() => undefined);
     control.onClose(() => {
       const entry = this.current(attempt);
       if (entry) this.fail(entry, attempt, new PeerError('ERR_CONNECTION_CLOSED', `The connection to peer ${attempt.peerId} closed.`));
@@ -816,24 +851,59 @@ class DefaultPeerManager implements PeerManager {
     if (error) this.fail(entry, attempt, error);
   }
 
+  /**
+   * Liveness (docs/PROTOCOL.md, "Keepalive and liveness"). Every interval: judge, then send a
+   * keepalive on the control channel. The peer is alive while it was heard within the limit
+   * (5 s idle, 15 s when bulk data moved in the 5 s before the silence began):
+   * any message on any channel of the connection counts (bulk data never hides the peer behind
+   * its own chunks), and so does our queued data moving on (it only moves when the peer
+   * acknowledges, so our keepalive waiting behind megabytes of chunks hides nothing either).
+   * A tick that came late by more than an interval means our own event loop was held up: the
+   * peer's messages of that time may still wait in the native queue, so that one tick is not
+   * judged (the next is). Bound: `PEER_GONE_DETECTION_BOUND_MS` (constants.ts).
+   */
   private startKeepalive(entry: PeerEntry, attempt: Attempt): void {
-    attempt.lastHeardAt = Date.now();
+    const source = attempt.source;
+    const interval = this.timing.keepaliveIntervalMs;
+    const idleTimeout = this.timing.keepaliveTimeoutMs;
+    const busyTimeout = Math.max(idleTimeout, this.timing.busyKeepaliveTimeoutMs);
+    source.lastHeardAt = Date.now();
+    let lastTickAt = Date.now();
+    let skipped = false;
+    source.queuedDataMoved(); // the first marks
     attempt.keepaliveTimer = setInterval(() => {
       if (this.current(attempt) !== entry || attempt.closed) return;
-      if (Date.now() - attempt.lastHeardAt > this.timing.keepaliveTimeoutMs) {
-        this.fail(
-          entry,
-          attempt,
-          new PeerError('ERR_PEER_UNRESPONSIVE', `Peer ${entry.peerId} stopped answering (nothing heard for ${this.timing.keepaliveTimeoutMs} ms).`),
-        );
-        return;
+      const now = Date.now();
+      const previousTickAt = lastTickAt;
+      lastTickAt = now;
+      // Acknowledged since the previous tick: alive at least then (not necessarily now).
+      if (source.queuedDataMoved()) source.lastHeardAt = Math.max(source.lastHeardAt, previousTickAt);
+      const late = now - previousTickAt > 2 * interval;
+      if (late && !skipped) {
+        skipped = true;
+      } else {
+        skipped = false;
+        const silent = now - source.lastHeardAt;
+        const busy = source.lastBulkAt > 0 && source.lastBulkAt >= source.lastHeardAt - idleTimeout;
+        const limit = busy ? busyTimeout : idleTimeout;
+        if (silent > limit) {
+          this.fail(
+            entry,
+            attempt,
+            new PeerError(
+              'ERR_PEER_UNRESPONSIVE',
+              `Peer ${entry.peerId} stopped answering (nothing heard on any channel for ${silent} ms; the limit is ${limit} ms${busy ? ' during a transfer' : ''}).`,
+            ),
+          );
+          return;
+        }
       }
       try {
         attempt.control?.send(KEEPALIVE_MESSAGE);
       } catch (error) {
         this.logger.debug('keepalive not sent', { peerId: entry.peerId, error: describeError(error) });
       }
-    }, this.timing.keepaliveIntervalMs);
+    }, interval);
   }
 
   private startConnectTimer(entry: PeerEntry, attempt: Attempt): void {
@@ -950,16 +1020,23 @@ class DefaultPeerManager implements PeerManager {
     if (entry.role === 'initiator') {
       // A round runs while `initiated`; its slot frees as soon as it connects or gives up.
       if (state === 'initiated') this.rounds.add(entry);
-      else if (this.rounds.delete(entry)) this.pacer.slotFreed();
+      else if (this.rounds.delete(entry)) this.pacer.roundEnded(entry.peerId);
     }
     if (this.closed) return;
     this.emitter.emit('state', { peerId: entry.peerId, state, reason: error?.message, code: error?.code, error });
   }
 
-  private send(peerId: string, kind: SignalKind, data: string): void {
+  /** `undelivered`: called when the message could not be sent (offers; their warnings are rate-limited: a flood of bad hints makes many). */
+  private send(peerId: string, kind: SignalKind, data: string, undelivered?: () => void): void {
     const message: SignalMessage = { kind, peer_id: this.localId, data };
-    const lost = (error: unknown): void =>
+    const lost = (error: unknown): void => {
+      if (undelivered) {
+        this.refusalLog.warn('ERR_OFFER_UNDELIVERED', 'sending a signaling message failed', { peerId, kind, error: describeError(error) });
+        undelivered();
+        return;
+      }
       this.logger.warn('sending a signaling message failed', { peerId, kind, error: describeError(error) });
+    };
     try {
       void Promise.resolve(this.sendSignal(peerId, message)).catch(lost);
     } catch (error) {
