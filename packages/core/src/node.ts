@@ -190,6 +190,7 @@ class Node implements FileshareNode {
       port: this.signaling.port,
       ...(this.init.interface !== undefined ? { interface: this.init.interface } : {}),
       ...(this.init.mdnsTtlSeconds !== undefined ? { ttlSeconds: this.init.mdnsTtlSeconds } : {}),
+      isPinned: (peerId) => this.links.isPinned(peerId),
       logger: this.logger,
     });
     this.links.wireDiscovery(this.discovery);
@@ -240,7 +241,18 @@ class Node implements FileshareNode {
   }
 
   waitForPeer(idOrName: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<PeerInfo> {
-    return waitForPeerOn(this, idOrName, options);
+    // The peer waited for goes ahead of every other peer the peer manager has to try (a flood
+    // of fake announcements must not make it queue behind them), from now and whenever it appears.
+    const wait = this.links.beginWait(idOrName);
+    const source = {
+      findPeer: (query: string): PeerInfo | undefined => {
+        const peer = this.findPeer(query);
+        if (peer && peer.state !== 'connected') this.links.waitMatched(wait, peer.id);
+        return peer;
+      },
+      subscribe: (listener: (event: NodeEvent) => void) => this.subscribe(listener),
+    };
+    return waitForPeerOn(source, idOrName, options).finally(() => this.links.endWait(wait));
   }
 
   verificationCode(peerId: string): string | undefined {

@@ -112,6 +112,16 @@ export class PeerDirectory {
     return this.helloPeers.has(peerId);
   }
 
+  /** Proved its key on a connection this session (cheap: called for every cached mDNS instance). */
+  isVerified(peerId: string): boolean {
+    return this.table.get(peerId)?.verified ?? false;
+  }
+
+  /** Reached by an address the person gave (`--peer`, `addPeer`), listed or not yet. */
+  isManual(peerId: string): boolean {
+    return this.table.get(peerId)?.manual ?? this.helloPeers.get(peerId)?.manual ?? false;
+  }
+
   /** How to reach a peer over signaling: dial only peers mDNS told us where to find. */
   route(peerId: string): { target: SignalTarget; dial: boolean } {
     const hint = this.table.get(peerId)?.hint;

@@ -6,6 +6,7 @@ import type { TransferService } from '@fileshare/transfer';
 import type { Identity } from './identity.js';
 import type { ManualPeer, ManualPeers } from './manual-peers.js';
 import type { PeerDirectory } from './peer-directory.js';
+import { type PeerPriority, type PeerWait, PeerWaits, peerPriority } from './peer-priority.js';
 import type { TrustBook } from './trust-book.js';
 import type { NodeEvent } from './types.js';
 
@@ -42,12 +43,63 @@ export interface PeerLinksDeps {
  * offer/answer proved its device key (the peer manager's `connected` event).
  */
 export class PeerLinks {
+  private readonly waits = new PeerWaits();
+
   constructor(private readonly deps: PeerLinksDeps) {}
+
+  /** How soon the peer manager should try this peer when many wait (see peer-priority.ts). */
+  priority(peerId: string): PeerPriority {
+    const { directory, manual } = this.deps;
+    return peerPriority(
+      {
+        isWaitedFor: (id) => this.waits.has(id),
+        isTrusted: (id) => this.deps.trust()?.isTrusted(id) ?? false,
+        isVerified: (id) => directory.isVerified(id),
+        isManual: (id) => directory.isManual(id) || manual.byPeerId(id) !== undefined,
+        isHelloOnly: (id) => directory.isHelloPeer(id),
+      },
+      peerId,
+    );
+  }
+
+  /**
+   * Discovery keeps these when its table is full of (possibly fake) instances: peers with a live
+   * connection, peers verified this session and trusted peers.
+   */
+  isPinned(peerId: string): boolean {
+    return this.deps.directory.isVerified(peerId) || (this.deps.trust()?.isTrusted(peerId) ?? false);
+  }
+
+  private seen(peerId: string): void {
+    this.deps.peerManager()?.peerSeen(peerId, { priority: this.priority(peerId) });
+  }
+
+  /** `waitForPeer` starts: an exact device id is wanted at once (listed, hello-only or not yet known). */
+  beginWait(idOrName: string): PeerWait {
+    const wait = this.waits.begin();
+    const wanted = idOrName.trim().toLowerCase();
+    if (/^[0-9a-f]{32}$/.test(wanted)) this.waitMatched(wait, wanted);
+    return wait;
+  }
+
+  /**
+   * The wait matched this peer (it is listed, or appeared): it becomes `high` and, if known, is
+   * announced again to the peer manager so that it goes ahead of every peer waiting for a slot.
+   */
+  waitMatched(wait: PeerWait, peerId: string): void {
+    if (peerId === this.deps.deviceId() || !this.waits.add(wait, peerId)) return;
+    const { directory } = this.deps;
+    if (directory.get(peerId) !== undefined || directory.isHelloPeer(peerId)) this.seen(peerId);
+  }
+
+  endWait(wait: PeerWait): void {
+    this.waits.end(wait);
+  }
 
   wireDiscovery(discovery: Discovery): void {
     const found = (peer: DiscoveredPeer): void => {
       if (peer.id === this.deps.deviceId()) return;
-      if (this.deps.directory.discovered(peer)) this.deps.peerManager()?.peerSeen(peer.id);
+      if (this.deps.directory.discovered(peer)) this.seen(peer.id);
     };
     discovery.on('peer-found', found);
     discovery.on('peer-updated', found);
@@ -72,7 +124,7 @@ export class PeerLinks {
   private onHello(hello: RemoteHello): void {
     if (hello.peerId === this.deps.deviceId()) return;
     this.deps.directory.hello(hello, this.deps.manual.matches(hello));
-    this.deps.peerManager()?.peerSeen(hello.peerId);
+    this.seen(hello.peerId);
   }
 
   private onSignalingClosed(peerId: string): void {
@@ -158,6 +210,6 @@ export class PeerLinks {
     if (hello.peerId === this.deps.deviceId()) return;
     manual.peerId = hello.peerId;
     this.deps.directory.markManual(hello.peerId);
-    this.deps.peerManager()?.peerSeen(hello.peerId);
+    this.deps.peerManager()?.peerSeen(hello.peerId, { priority: 'high' });
   }
 }

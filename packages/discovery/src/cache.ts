@@ -12,6 +12,7 @@ import {
   GOODBYE_GRACE_MS,
   MAX_ADDRESSES_PER_HOST,
   MAX_CACHE_RECORDS,
+  MAX_INSTANCES_PER_SOURCE,
   MAX_PEERS,
   MIN_QUESTION_INTERVAL_MS,
   REFRESH_FRACTIONS,
@@ -39,6 +40,10 @@ export interface PeerCacheInit {
   random?: () => number;
   maxPeers?: number;
   maxRecords?: number;
+  /** Instances learnt from one source address; default MAX_INSTANCES_PER_SOURCE. */
+  maxPerSource?: number;
+  /** Pinned peers are never evicted to make room for a newcomer (see `ingest`). */
+  isPinned?: (id: DeviceId) => boolean;
   /** True when `address` is on a subnet of one of our interfaces (preferred as `peer.address`). */
   isLocalSubnet?: (address: string) => boolean;
 }
@@ -107,6 +112,8 @@ export class PeerCache {
   private readonly maxPeers: number;
   private readonly maxRecords: number;
   private readonly isLocalSubnet: (address: string) => boolean;
+  private readonly maxPerSource: number;
+  private readonly isPinned: (id: DeviceId) => boolean;
 
   private readonly entries = new Map<string, Entry>();
   private readonly byName = new Map<string, Set<Entry>>();
@@ -116,6 +123,9 @@ export class PeerCache {
   private readonly instances = new Map<DeviceId, number>();
   private readonly peerTable = new Map<DeviceId, DiscoveredPeer>();
   private readonly lastAsked = new Map<string, number>();
+  /** The source address each instance was first learnt from, and the instances per source. */
+  private readonly sourceOf = new Map<DeviceId, string>();
+  private readonly bySource = new Map<string, Set<DeviceId>>();
 
   constructor(init: PeerCacheInit) {
     this.selfId = init.selfId;
@@ -126,6 +136,8 @@ export class PeerCache {
     this.maxPeers = init.maxPeers ?? MAX_PEERS;
     this.maxRecords = init.maxRecords ?? MAX_CACHE_RECORDS;
     this.isLocalSubnet = init.isLocalSubnet ?? (() => false);
+    this.maxPerSource = init.maxPerSource ?? MAX_INSTANCES_PER_SOURCE;
+    this.isPinned = init.isPinned ?? (() => false);
   }
 
   peers(): DiscoveredPeer[] {
@@ -136,8 +148,13 @@ export class PeerCache {
     return this.entries.size;
   }
 
-  /** Records of a response received on `iface` (answers and additionals together). */
-  ingest(iface: string, records: readonly Answer[], opts: { loopbackInterface?: boolean } = {}): CacheResult {
+  /**
+   * Records of a response received on `iface` (answers and additionals together). `source` is the
+   * packet's source address: at most `maxPerSource` instances are learnt from one source. When
+   * the instance table is full, a new instance evicts the one heard least recently that is not
+   * pinned (half-resolved ones first); an evicted peer is lost with reason `expired`.
+   */
+  ingest(iface: string, records: readonly Answer[], opts: { loopbackInterface?: boolean; source?: string } = {}): CacheResult {
     const now = this.now();
     const warnings: DiscoveryError[] = [];
     const parsed: Parsed[] = [];
@@ -204,7 +221,7 @@ export class PeerCache {
 
     const affected = new Set<DeviceId>();
     const goodbyes = new Set<DeviceId>();
-    for (const p of parsed) this.upsert(iface, p, now, affected, goodbyes, warnings);
+    for (const p of parsed) this.upsert(iface, p, now, affected, goodbyes, warnings, opts.source);
 
     const result = this.reconcile(affected, goodbyes, warnings);
     this.resolveQuestions(iface, affected, now, result.questions);
@@ -283,6 +300,8 @@ export class PeerCache {
     this.instances.clear();
     this.peerTable.clear();
     this.lastAsked.clear();
+    this.sourceOf.clear();
+    this.bySource.clear();
   }
 
   private refreshAt(e: Entry): number {
@@ -297,6 +316,7 @@ export class PeerCache {
     affected: Set<DeviceId>,
     goodbyes: Set<DeviceId>,
     warnings: DiscoveryError[],
+    source?: string,
   ): void {
     const id = `${iface}\n${p.key}`;
     const existing = this.entries.get(id);
@@ -345,11 +365,15 @@ export class PeerCache {
       return;
     }
 
-    if (p.instanceId !== undefined && !this.instances.has(p.instanceId) && this.instances.size >= this.maxPeers) {
-      if (!this.evictIncompleteInstance()) {
-        warnings.push(limit(`Peer limit (${this.maxPeers}) reached; ignoring ${instanceFqdnFor(p.instanceId)}.`));
-        return;
-      }
+    const newInstance = p.instanceId !== undefined && !this.instances.has(p.instanceId);
+    if (newInstance && source !== undefined && (this.bySource.get(source)?.size ?? 0) >= this.maxPerSource) {
+      // One message per source (the caller's warnings are deduplicated by message).
+      warnings.push(limit(`${source} announces more than ${this.maxPerSource} instances; ignoring the others it announces.`));
+      return;
+    }
+    if (newInstance && p.instanceId !== undefined && this.instances.size >= this.maxPeers && !this.evictInstance(affected)) {
+      warnings.push(limit(`Peer limit (${this.maxPeers}) reached and every peer is pinned; ignoring ${instanceFqdnFor(p.instanceId)}.`));
+      return;
     }
     if (p.type === 'A') {
       const same = [...(this.byName.get(p.name) ?? [])].filter((e) => e.iface === iface && e.type === 'A');
@@ -389,7 +413,15 @@ export class PeerCache {
       if (!targets) this.byTarget.set(entry.srv.target, (targets = new Set()));
       targets.add(entry);
     }
-    if (entry.instanceId !== undefined) this.instances.set(entry.instanceId, now);
+    if (entry.instanceId !== undefined) {
+      this.instances.set(entry.instanceId, now);
+      if (source !== undefined && !this.sourceOf.has(entry.instanceId)) {
+        this.sourceOf.set(entry.instanceId, source);
+        let ids = this.bySource.get(source);
+        if (!ids) this.bySource.set(source, (ids = new Set()));
+        ids.add(entry.instanceId);
+      }
+    }
     touched(entry);
   }
 
@@ -414,8 +446,18 @@ export class PeerCache {
     if (e.instanceId !== undefined) {
       const instance = lower(instanceFqdnFor(e.instanceId));
       const left = (this.byName.get(instance)?.size ?? 0) + (this.byName.get(`ptr:${instance}`)?.size ?? 0);
-      if (left === 0) this.instances.delete(e.instanceId);
+      if (left === 0) this.forgetInstance(e.instanceId);
     }
+  }
+
+  private forgetInstance(id: DeviceId): void {
+    this.instances.delete(id);
+    const source = this.sourceOf.get(id);
+    if (source === undefined) return;
+    this.sourceOf.delete(id);
+    const ids = this.bySource.get(source);
+    ids?.delete(id);
+    if (ids?.size === 0) this.bySource.delete(source);
   }
 
   /** Peer ids a change to this entry can affect. */
@@ -430,17 +472,31 @@ export class PeerCache {
     return ids;
   }
 
-  private evictIncompleteInstance(): boolean {
-    let victim: DeviceId | undefined;
-    let oldest = Infinity;
+  /**
+   * Makes room for a new instance: the half-resolved instance heard least recently, else the
+   * peer heard least recently, never a pinned one. A peer evicted is reported lost (`expired`)
+   * by the reconcile that follows, as if its TTL had run out.
+   */
+  private evictInstance(affected: Set<DeviceId>): boolean {
+    let incomplete: DeviceId | undefined;
+    let incompleteAt = Infinity;
+    let complete: DeviceId | undefined;
+    let completeAt = Infinity;
     for (const [id, at] of this.instances) {
-      if (!this.peerTable.has(id) && at < oldest) {
-        oldest = at;
-        victim = id;
+      if (this.peerTable.has(id)) {
+        if (at < completeAt && !this.isPinned(id)) {
+          completeAt = at;
+          complete = id;
+        }
+      } else if (at < incompleteAt && !this.isPinned(id)) {
+        incompleteAt = at;
+        incomplete = id;
       }
     }
+    const victim = incomplete ?? complete;
     if (victim === undefined) return false;
     this.purgeInstance(victim);
+    if (this.peerTable.has(victim)) affected.add(victim);
     return true;
   }
 

@@ -30,8 +30,17 @@ export const MIN_MULTICAST_INTERVAL_MS = 1000;
 /** How often the list of network interfaces is read again (VPN up, cable unplugged, DHCP). */
 export const INTERFACE_POLL_MS = 5000;
 
-/** At most this many peers are tracked; further ones are ignored with a warning. */
+/**
+ * At most this many instances (peers and half-resolved ones) are tracked; a newcomer beyond it
+ * evicts the instance heard least recently that is not pinned (connected, verified or trusted),
+ * so a flood of fake records cannot keep an honest newcomer out.
+ */
 export const MAX_PEERS = 1024;
+/**
+ * At most this many instances are learnt from one source address: an honest host announces one
+ * device (a few at most); records of further instances from it are ignored with a warning.
+ */
+export const MAX_INSTANCES_PER_SOURCE = 8;
 /** At most this many records are cached (all interfaces together). */
 export const MAX_CACHE_RECORDS = 8192;
 /** At most this many A records are kept per host name and interface. */

@@ -136,6 +136,7 @@ class MdnsDiscovery extends EventEmitter implements Discovery {
       selfId: init.deviceId,
       random: this.random,
       isLocalSubnet: (address) => [...this.units.values()].some((u) => onInterfaceSubnet(u.iface, address)),
+      ...(init.isPinned ? { isPinned: init.isPinned } : {}),
     });
   }
 
@@ -428,7 +429,9 @@ class MdnsDiscovery extends EventEmitter implements Discovery {
     if (rinfo.port !== MDNS_PORT) return;
     const records: Answer[] = [...(packet.answers ?? []), ...(packet.additionals ?? [])];
     if (records.length === 0) return;
-    this.apply(this.cache.ingest(unit.iface.name, records, { loopbackInterface: unit.iface.loopback }));
+    // On loopback every local node shares 127.0.0.1: no per-source cap there.
+    const source = unit.iface.loopback ? undefined : rinfo.address;
+    this.apply(this.cache.ingest(unit.iface.name, records, { loopbackInterface: unit.iface.loopback, ...(source !== undefined ? { source } : {}) }));
   }
 
   private apply(result: CacheResult): void {

@@ -28,6 +28,11 @@ export interface DiscoveryInit {
    * Default: true exactly when no other usable interface exists.
    */
   loopback?: boolean;
+  /**
+   * Pinned peers are never evicted to make room for newcomers when the instance table is full
+   * (core pins connected, verified and trusted peers). Default: none pinned.
+   */
+  isPinned?: (deviceId: string) => boolean;
 }
 
 export interface DiscoveredPeer {
@@ -62,6 +67,10 @@ export interface Discovery {
   on(event: 'peer-found' | 'peer-updated', listener: (peer: DiscoveredPeer) => void): this;
   /** A known peer's records were heard again unchanged (announcement or refresh answer). */
   on(event: 'peer-seen', listener: (peer: DiscoveredPeer) => void): this;
+  /**
+   * The peer's records expired or were withdrawn (`goodbye`). A peer evicted to make room for a
+   * newcomer when the instance table is full is lost with reason `expired`.
+   */
   on(event: 'peer-lost', listener: (peer: DiscoveredPeer, reason: PeerLostReason) => void): this;
   on(event: 'warning', listener: (error: DiscoveryError) => void): this;
   off(event: 'peer-found' | 'peer-updated' | 'peer-seen', listener: (peer: DiscoveredPeer) => void): this;

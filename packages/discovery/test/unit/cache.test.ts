@@ -221,17 +221,71 @@ describe('peer cache', () => {
     expect(cache.knownAnswers('eth0')).toEqual([]);
   });
 
-  it('tracks at most maxPeers peers and warns about the rest', () => {
+  it('tracks at most maxPeers peers: a newcomer evicts the peer heard least recently, which is lost as expired', () => {
     const cache = newCache({ maxPeers: 2 });
     cache.ingest('eth0', announcement(service(A), ['192.168.1.30']));
+    jest.advanceTimersByTime(1000);
     cache.ingest('eth0', announcement(service(B), ['192.168.1.31']));
+    jest.advanceTimersByTime(1000);
+    cache.ingest('eth0', announcement(service(A), ['192.168.1.30'])); // A heard again: B is now the oldest
     const third = cache.ingest('eth0', announcement(service(C), ['192.168.1.32']));
-    expect(third.events).toEqual([]);
-    expect(new Set(codes(third))).toEqual(new Set(['ERR_DISCOVERY_LIMIT']));
-    cache.ingest('eth0', goodbye(service(A), ['192.168.1.30']));
+    expect(events(third)).toEqual(['peer-lost b expired', 'peer-found c']);
+    expect(codes(third)).toEqual([]);
+    expect(cache.peers().map((p) => p.id).sort()).toEqual([A, C]);
+    // B announcing again comes back (evicting A, now the oldest).
+    jest.advanceTimersByTime(1000);
+    expect(events(cache.ingest('eth0', announcement(service(B), ['192.168.1.31'])))).toEqual(['peer-lost a expired', 'peer-found b']);
+  });
+
+  it('never evicts a pinned peer; when every peer is pinned the newcomer is refused with a warning', () => {
+    const pinned = new Set([A]);
+    const cache = newCache({ maxPeers: 2, isPinned: (id) => pinned.has(id) });
+    cache.ingest('eth0', announcement(service(A), ['192.168.1.30']));
+    jest.advanceTimersByTime(1000);
+    cache.ingest('eth0', announcement(service(B), ['192.168.1.31']));
+    // A is the oldest but pinned (connected): B goes.
+    expect(events(cache.ingest('eth0', announcement(service(C), ['192.168.1.32'])))).toEqual(['peer-lost b expired', 'peer-found c']);
+    pinned.add(C);
+    const refused = cache.ingest('eth0', announcement(service(B), ['192.168.1.31']));
+    expect(refused.events).toEqual([]);
+    expect(new Set(codes(refused))).toEqual(new Set(['ERR_DISCOVERY_LIMIT']));
+    expect(cache.peers().map((p) => p.id).sort()).toEqual([A, C]);
+  });
+
+  it('a flood of fake instances does not keep an honest newcomer out, and connected peers stay', () => {
+    const connected = new Set<string>();
+    const cache = newCache({ maxPeers: 64, maxPerSource: 1_000_000, isPinned: (id) => connected.has(id) });
+    cache.ingest('eth0', announcement(service(A), ['192.168.1.30']), { source: '192.168.1.30' });
+    connected.add(A);
+    for (let i = 0; i < 3000; i++) {
+      const id = (i + 1).toString(16).padStart(32, '1');
+      cache.ingest('eth0', announcement(service(id), ['192.168.1.66']), { source: '192.168.1.66' });
+    }
+    const honest = cache.ingest('eth0', announcement(service(B), ['192.168.1.31']), { source: '192.168.1.31' });
+    expect(events(honest)).toEqual([expect.stringMatching(/^peer-lost 1 expired$/), 'peer-found b']);
+    const ids = cache.peers().map((p) => p.id);
+    expect(ids).toHaveLength(64);
+    expect(ids).toEqual(expect.arrayContaining([A, B]));
+  });
+
+  it(`learns at most maxPerSource instances from one source address, with one warning per source`, () => {
+    const cache = newCache({ maxPerSource: 3 });
+    const fakes = Array.from({ length: 10 }, (_, i) => (i + 1).toString(16).padStart(32, '2'));
+    const results = fakes.map((id) => cache.ingest('eth0', announcement(service(id), ['192.168.1.66']), { source: '192.168.1.66' }));
+    expect(cache.peers()).toHaveLength(3);
+    expect(results.slice(0, 3).flatMap(events)).toHaveLength(3);
+    const warnings = results.slice(3).flatMap((r) => r.warnings);
+    expect(new Set(warnings.map((w) => w.code))).toEqual(new Set(['ERR_DISCOVERY_LIMIT']));
+    // Always the same sentence, so the discovery's dedupe logs it once a minute.
+    expect(new Set(warnings.map((w) => w.message))).toEqual(new Set(['192.168.1.66 announces more than 3 instances; ignoring the others it announces.']));
+    // Known instances from that source still refresh; another source is not affected.
+    expect(events(cache.ingest('eth0', announcement(service(fakes[0]!), ['192.168.1.66']), { source: '192.168.1.66' }))).toEqual(['peer-seen 2']);
+    expect(events(cache.ingest('eth0', announcement(service(B), ['192.168.1.31']), { source: '192.168.1.31' }))).toEqual(['peer-found b']);
+    // One of its instances leaves: its place is free again.
+    cache.ingest('eth0', goodbye(service(fakes[0]!), ['192.168.1.66']), { source: '192.168.1.66' });
     jest.advanceTimersByTime(1000);
     cache.advance();
-    expect(events(cache.ingest('eth0', announcement(service(C), ['192.168.1.32'])))).toEqual(['peer-found c']);
+    expect(events(cache.ingest('eth0', announcement(service(fakes[9]!), ['192.168.1.66']), { source: '192.168.1.66' }))).toEqual(['peer-found 2']);
   });
 
   it('bounds the record cache: evicts records of no peer first, then refuses', () => {

@@ -77,9 +77,10 @@ describe('mDNS input from anyone on the LAN (property tests)', () => {
         let now = 1_000_000;
         const maxPeers = 2;
         const maxRecords = 24;
-        const cache = new PeerCache({ selfId: SELF, now: () => now, random: () => 0.5, maxPeers, maxRecords });
-        for (const [records, elapsed] of steps) {
-          const result = cache.ingest('eth0', records);
+        // Pinning and per-source caps take part too: evictions must keep every bound.
+        const cache = new PeerCache({ selfId: SELF, now: () => now, random: () => 0.5, maxPeers, maxRecords, maxPerSource: 1, isPinned: (id) => id.startsWith('a') });
+        for (const [i, [records, elapsed]] of steps.entries()) {
+          const result = cache.ingest('eth0', records, i % 3 === 2 ? {} : { source: i % 3 === 0 ? '192.0.2.1' : '192.0.2.2' });
           for (const w of result.warnings) expect(w.code).toMatch(/^ERR_DISCOVERY_/);
           checkInvariants(cache, maxPeers, maxRecords);
           now += elapsed;
