@@ -6,7 +6,7 @@ export const DEFAULT_BUFFER_LOW_BYTES = 1024 * 1024;
 /** Receive window: payload bytes the sender may have in flight beyond the receiver's last `ack`. */
 export const DEFAULT_WINDOW_BYTES = 16 * 1024 * 1024;
 /** Receive window in files: started but not yet confirmed (`file-done`) by the receiver. */
-export const DEFAULT_WINDOW_FILES = 256;
+export const DEFAULT_WINDOW_FILES = 1024;
 /** An offer waiting for a person's decision is declined after this long. */
 export const DEFAULT_DECISION_TIMEOUT_MS = 5 * 60 * 1000;
 /**
@@ -56,3 +56,14 @@ export const MAX_REMOTE_MESSAGE_LENGTH = 500;
 export const PREFIX_HASH_READ_BYTES = 8 * 1024 * 1024;
 /** Finished files being synced and placed at once on the receiver (overlaps file-system latency for small files). */
 export const MAX_PARALLEL_FINISH = 8;
+/**
+ * Files up to this size that start at offset 0 are received whole into memory (within the receive
+ * window), verified there, and made durable in batches (one sync round for many files).
+ */
+export const SMALL_FILE_BYTES = 256 * 1024;
+/** At most this many small files per durability batch (also at most half the files window). */
+export const SMALL_FILE_BATCH_FILES = 512;
+/** The sender reads at most this many small files ahead of the send loop ... */
+export const LOOK_AHEAD_FILES = 256;
+/** ... holding at most this many bytes of them. */
+export const LOOK_AHEAD_BYTES = 8 * 1024 * 1024;

@@ -1,28 +1,18 @@
-import { type Hash, createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { type FileHandle, lstat, open, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
-import {
-  type DataChannelLike,
-  type Logger,
-  MAX_TRANSFER_FILES,
-  MAX_TRANSFER_TEXT_BYTES,
-  type ResumeEntry,
-  type TransferEntry,
-  type TransferMessage,
-  type TransferMessageOf,
-  decodeChunk,
-  sanitizeDeviceName,
-} from '@fileshare/protocol';
+import { createHash } from 'node:crypto';
+import { type DataChannelLike, type Logger, type TransferMessage, type TransferMessageOf, decodeChunk } from '@fileshare/protocol';
 import { ReorderBuffer } from './chunking.js';
 import { type TransferEventSink, TransferBase } from './common.js';
-import { ACK_FRACTION, CHECKPOINT_BYTES, MAX_PARALLEL_FINISH, MAX_WRITE_BATCH, OFFER_RECEIVE_TIMEOUT_MS, PAGE_TARGET_BYTES, PREFIX_HASH_READ_BYTES } from './constants.js';
+import { ACK_FRACTION, CHECKPOINT_BYTES, MAX_PARALLEL_FINISH, MAX_WRITE_BATCH, OFFER_RECEIVE_TIMEOUT_MS, PAGE_TARGET_BYTES, SMALL_FILE_BATCH_FILES, SMALL_FILE_BYTES } from './constants.js';
 import { TransferError, asTransferError, remoteError, writeError } from './errors.js';
-import { type PartialStore, fileKey, rootKey } from './partial-store.js';
-import { offerEntriesProblem, writtenForm } from './path-safety.js';
+import type { BatchRecord, PartialStore } from './partial-store.js';
 import { ProgressTracker } from './progress.js';
-import { ensureDirInside, openPartFile, placeFile, reserveDir } from './safe-fs.js';
-import type { FileEntry, IncomingOffer, OfferDecision, OfferDeclineCode } from './types.js';
+import { BatchPlacer, type VerifiedFile } from './receive-batch.js';
+import { type ReceiveFile, checkpointPart, keepPartial, openPart, receiveError, writeAll } from './receive-file.js';
+import { finishFile, removeResumeState } from './receive-finish.js';
+import { OfferCollector, requestDecision } from './receive-offer.js';
+import { planReceive } from './receive-plan.js';
+import { ensureDirInside } from './safe-fs.js';
+import type { IncomingOffer, OfferDecision } from './types.js';
 import { Notifier } from './wait.js';
 
 /** What the service lends every incoming transfer. */
@@ -41,75 +31,26 @@ export interface ReceiverContext {
 
 type Phase = 'offer' | 'deciding' | 'preparing' | 'receiving';
 
-interface ReceiveFile {
-  index: number;
-  entry: TransferEntry;
-  /** Resume key; undefined when another transfer holds it (this file then has no resume state). */
-  key: string | undefined;
-  partPath: string;
-  /** Parent folder below the receive folder, after the top-level folder was mapped. */
-  dirSegments: string[];
-  name: string;
-  /** What we told the sender we hold. */
-  offered?: { offset: number; sha256: string; hash?: Hash; heldPath?: string };
-  buffer?: ReorderBuffer<Buffer>;
-  fh?: FileHandle;
-  hash?: Hash;
-  start?: number;
-  expectedSha?: string;
-  sinceCheckpoint: number;
-  done: boolean;
-}
-
 type FileMessage = TransferMessageOf<'file-start'> | TransferMessageOf<'file-end'>;
 
-function errno(cause: unknown): string | undefined {
-  return (cause as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** Raw file-system errors on the receiving side become typed write errors (a full disk its own code). */
-function receiveError(cause: unknown): TransferError {
-  return errno(cause) !== undefined && !(cause instanceof TransferError) ? writeError(cause, 'received data') : asTransferError(cause);
-}
-
-/** Writes every byte of `buffers` at `position` (a positional write may be short on a nearly full disk). */
-async function writeAll(fh: FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let pending = buffers;
-  let at = position;
-  while (pending.length > 0) {
-    const total = pending.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await fh.writev(pending, at);
-    if (bytesWritten === total) return;
-    if (bytesWritten === 0) throw Object.assign(new Error('no bytes written'), { code: 'ENOSPC' });
-    at += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of pending) {
-      if (skip >= b.length) {
-        skip -= b.length;
-      } else {
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-    }
-    pending = rest;
-  }
-}
-
-/** One incoming transfer: collect and check the offer, get a decision, then receive, verify and place every file. */
+/**
+ * One incoming transfer: collect and check the offer ({@link OfferCollector}), get a decision,
+ * plan the files ({@link planReceive}), then the receive loop: each file's chunks are put in order
+ * and either streamed to its `.part` (large or resumed files, finished by {@link finishFile}) or,
+ * for small files, verified in memory and handed to a {@link BatchPlacer} that makes a whole batch
+ * durable at once.
+ */
 export class IncomingTransfer extends TransferBase {
   private phase: Phase = 'offer';
-  private offerMsg: TransferMessageOf<'offer'> | undefined;
-  private readonly entries: TransferEntry[] = [];
-  private textParts: string[] = [];
-  private textBytes = 0;
-  private senderName = '';
+  private readonly offer: OfferCollector;
   private offerTimer: ReturnType<typeof setTimeout> | undefined;
   private decisionTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly files = new Map<number, ReceiveFile>();
+  private files = new Map<number, ReceiveFile>();
   private fileOrder: number[] = [];
   private nextFilePos = 0;
   private current: ReceiveFile | undefined;
+  /** The current file goes whole into memory and then to the batch placer. */
+  private currentSmall: { data: Buffer[]; bytes: number } | undefined;
   private readonly ctlQueue: FileMessage[] = [];
   private readonly wake = new Notifier();
   private receivedBytes = 0;
@@ -120,10 +61,12 @@ export class IncomingTransfer extends TransferBase {
   private chunkLimit = 0;
   private readonly dataIndexes = new Set<number>();
   private readonly held: string[] = [];
-  private readonly roots: string[] = [];
+  private roots: string[] = [];
+  private batches = new Map<string, BatchRecord>();
   private root = '';
   private store: PartialStore | undefined;
   private progress: ProgressTracker | undefined;
+  private placer: BatchPlacer | undefined;
   private work: Promise<void> = Promise.resolve();
   private readonly finishing = new Set<Promise<void>>();
   private readonly completedByIndex = new Map<number, { path: string; size: number; sha256: string }>();
@@ -138,6 +81,7 @@ export class IncomingTransfer extends TransferBase {
     private readonly ctx: ReceiverContext,
   ) {
     super(transferId, peerId, 'receive', ctx.logger);
+    this.offer = new OfferCollector(transferId);
     this.settled = new Promise<void>((resolve) => {
       this.markSettled = resolve;
     });
@@ -150,7 +94,7 @@ export class IncomingTransfer extends TransferBase {
     this.offerTimer.unref?.();
   }
 
-  // ---- control messages ------------------------------------------------------------------------
+  // ---- control messages and the decision --------------------------------------------------------
 
   protected handleControl(m: TransferMessage): string | undefined {
     if (m.type === 'cancel') {
@@ -162,8 +106,17 @@ export class IncomingTransfer extends TransferBase {
       return undefined;
     }
     switch (this.phase) {
-      case 'offer':
-        return this.handleOffer(m);
+      case 'offer': {
+        const step = this.offer.add(m);
+        if (step.kind === 'problem') return step.problem;
+        if (step.kind === 'decline') this.declineWith(step.error);
+        else if (step.kind === 'complete' && !this.isEnded) {
+          clearTimeout(this.offerTimer);
+          this.phase = 'deciding';
+          this.decide();
+        }
+        return undefined;
+      }
       case 'receiving':
         if (m.type !== 'file-start' && m.type !== 'file-end') return `unexpected "${m.type}" while receiving`;
         if (this.ctlQueue.length >= 2 * this.ctx.windowFiles + 2) return 'more files in flight than the window allows';
@@ -175,110 +128,25 @@ export class IncomingTransfer extends TransferBase {
     }
   }
 
-  private handleOffer(m: TransferMessage): string | undefined {
-    const offer = this.offerMsg;
-    if (!offer) {
-      if (m.type !== 'offer') return `"${m.type}" before the offer`;
-      if (m.transferId !== this.transferId) return 'offer for another transfer id';
-      this.offerMsg = m;
-      this.senderName = sanitizeDeviceName(m.senderName);
-      if (m.kind === 'text') {
-        if (m.fileCount !== 0 || m.textBytes === undefined || m.totalBytes !== m.textBytes) return 'inconsistent text offer';
-        if (m.textBytes > MAX_TRANSFER_TEXT_BYTES) {
-          this.declineWith(new TransferError('ERR_TRANSFER_TEXT_TOO_LARGE', `The text is ${m.textBytes} bytes; at most ${MAX_TRANSFER_TEXT_BYTES} are accepted.`));
-          return undefined;
-        }
-      } else {
-        if (m.textBytes !== undefined) return 'text size in a files offer';
-        if (m.fileCount === 0) return 'an offer of no files';
-        if (m.fileCount > MAX_TRANSFER_FILES) {
-          this.declineWith(new TransferError('ERR_TRANSFER_UNSAFE_PATH', `The offer lists ${m.fileCount} entries; at most ${MAX_TRANSFER_FILES} are accepted.`));
-          return undefined;
-        }
-      }
-      this.maybeOfferComplete();
-      return undefined;
-    }
-    if (offer.kind === 'files' && m.type === 'files') {
-      if (m.first !== this.entries.length || this.entries.length + m.entries.length > offer.fileCount) return 'file list pages out of order';
-      this.entries.push(...m.entries);
-    } else if (offer.kind === 'text' && m.type === 'text') {
-      this.textBytes += Buffer.byteLength(m.data, 'utf8');
-      if (this.textBytes > (offer.textBytes ?? 0)) return 'more text than announced';
-      this.textParts.push(m.data);
-    } else {
-      return `unexpected "${m.type}" in the offer`;
-    }
-    this.maybeOfferComplete();
-    return undefined;
-  }
-
-  private maybeOfferComplete(): void {
-    const offer = this.offerMsg!;
-    const complete = offer.kind === 'text' ? this.textBytes === offer.textBytes : this.entries.length === offer.fileCount;
-    if (!complete || this.isEnded) return;
-    clearTimeout(this.offerTimer);
-    this.phase = 'deciding';
-    if (offer.kind === 'files') {
-      const problem = offerEntriesProblem(this.entries);
-      if (problem) {
-        this.declineWith(new TransferError('ERR_TRANSFER_UNSAFE_PATH', `Refused the offer from ${this.senderName || 'the sender'}: ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`));
-        return;
-      }
-      const sum = this.entries.reduce((n, e) => n + e.size, 0);
-      if (sum !== offer.totalBytes || !Number.isSafeInteger(sum)) {
-        this.fail(this.protocolError('totalBytes is not the sum of the file sizes'), 'error');
-        return;
-      }
-    }
-    this.decide();
-  }
-
   private decide(): void {
-    const offer = this.offerMsg!;
-    this.logger.debug('offer received', { transferId: this.transferId, peerId: this.peerId, kind: offer.kind, entries: this.entries.length, bytes: offer.totalBytes });
-    const text = offer.kind === 'text' ? this.textParts.join('') : undefined;
-    this.textParts = [];
-    const files: FileEntry[] = this.entries.map((e) => ({ path: e.path, size: e.size, kind: e.kind }));
-    const incoming: IncomingOffer = {
+    const offer = this.offer.offer!;
+    this.logger.debug('offer received', { transferId: this.transferId, peerId: this.peerId, kind: offer.kind, entries: this.offer.entries.length, bytes: offer.totalBytes });
+    const text = this.offer.takeText();
+    this.decisionTimer = requestDecision({
       transferId: this.transferId,
       peerId: this.peerId,
-      senderName: this.senderName,
-      files,
+      senderName: this.offer.senderName,
+      entries: this.offer.entries,
       totalBytes: offer.totalBytes,
-      ...(text !== undefined ? { text } : {}),
-      accept: () => this.onDecision('accept', text),
-      decline: (code?: OfferDeclineCode) => this.onDecision('decline', text, code === 'ERR_TRANSFER_BUSY' ? code : undefined),
-    };
-    let decision: OfferDecision = 'ask';
-    try {
-      decision = this.ctx.acceptPolicy ? this.ctx.acceptPolicy(incoming) : 'ask';
-    } catch (cause) {
-      this.logger.warn('accept policy threw; declining', { transferId: this.transferId, error: String(cause) });
-      decision = 'decline';
-    }
-    const offered = {
-      transferId: this.transferId,
-      peerId: this.peerId,
-      senderName: this.senderName,
-      files,
-      totalBytes: offer.totalBytes,
-      direction: 'receive' as const,
-      ...(text !== undefined ? { text } : {}),
-    };
-    if (decision === 'ask') {
-      // 'offer' first, so a listener of 'offered' already knows the offer awaits a decision.
-      this.ctx.events.offer(incoming);
-      this.ctx.events.offered(offered);
-      if (this.phase !== 'deciding') return; // decided synchronously inside a listener
-      this.decisionTimer = setTimeout(() => {
-        this.declineWith(new TransferError('ERR_TRANSFER_DECISION_TIMEOUT', `Nobody accepted the offer within ${Math.round(this.ctx.decisionTimeoutMs / 1000)} s; it was declined.`));
-      }, this.ctx.decisionTimeoutMs);
-      this.decisionTimer.unref?.();
-    } else {
-      this.ctx.events.offered(offered);
-      this.onDecision(decision, text);
-    }
+      text,
+      policy: this.ctx.acceptPolicy,
+      events: this.ctx.events,
+      logger: this.logger,
+      timeoutMs: this.ctx.decisionTimeoutMs,
+      decide: (decision, busy) => this.onDecision(decision, text, busy),
+      stillDeciding: () => this.phase === 'deciding' && !this.isEnded,
+      timedOut: (error) => this.declineWith(error),
+    });
   }
 
   private onDecision(decision: 'accept' | 'decline', text: string | undefined, busy?: 'ERR_TRANSFER_BUSY'): void {
@@ -309,14 +177,14 @@ export class IncomingTransfer extends TransferBase {
   // ---- accepting -------------------------------------------------------------------------------
 
   private async acceptAndReceive(text: string | undefined): Promise<void> {
-    const offer = this.offerMsg!;
+    const offer = this.offer.offer!;
     if (text !== undefined) {
       this.sendControl({ type: 'accept', windowBytes: this.ctx.windowBytes, windowFiles: this.ctx.windowFiles, resumeCount: 0 });
       this.sendControl({ type: 'complete' });
       if (!this.endOk(false)) return;
       this.bytesTransferred = offer.totalBytes;
       this.cleanup();
-      this.ctx.events.text({ transferId: this.transferId, peerId: this.peerId, senderName: this.senderName, text });
+      this.ctx.events.text({ transferId: this.transferId, peerId: this.peerId, senderName: this.offer.senderName, text });
       this.ctx.events.complete(this.buildResult());
       this.markSettled();
       return;
@@ -325,8 +193,21 @@ export class IncomingTransfer extends TransferBase {
     this.root = root;
     this.store = store;
     if (this.isEnded) return;
-    const resume = await this.prepare(root, store);
+    const plan = await planReceive({
+      root,
+      store,
+      peerId: this.peerId,
+      entries: this.offer.entries,
+      lock: (name) => this.lock(name),
+      isLocked: (name) => this.ctx.locks.has(name),
+      isEnded: () => this.isEnded,
+    });
+    this.files = plan.files;
+    this.fileOrder = plan.order;
+    this.roots = plan.roots;
+    this.batches = plan.batches;
     if (this.isEnded) return;
+    const resume = plan.resume;
     this.logger.debug('offer prepared', { transferId: this.transferId, resume: resume.length });
 
     this.phase = 'receiving';
@@ -335,6 +216,19 @@ export class IncomingTransfer extends TransferBase {
     this.progress = new ProgressTracker({
       totalBytes: offer.totalBytes,
       emit: (s) => this.ctx.events.progress({ transferId: this.transferId, direction: 'receive', peerId: this.peerId, ...s }),
+    });
+    this.placer = new BatchPlacer({
+      root,
+      store,
+      peerId: this.peerId,
+      logger: this.logger,
+      maxFiles: Math.max(1, Math.min(SMALL_FILE_BATCH_FILES, Math.floor(this.ctx.windowFiles / 2))),
+      ensureDir: (segments) => this.ensureDir(segments),
+      onWritten: (batch) => {
+        for (const v of batch) this.consumed(v.bytes, v.file.entry.path);
+      },
+      onPlaced: (file, finalPath, sha256) => this.placed(file, finalPath, sha256),
+      onError: (cause) => this.fail(receiveError(cause), 'error'),
     });
     this.sendControl({ type: 'accept', windowBytes: this.ctx.windowBytes, windowFiles: this.ctx.windowFiles, resumeCount: resume.length });
     const perPage = Math.max(1, Math.floor(PAGE_TARGET_BYTES / 120));
@@ -349,155 +243,12 @@ export class IncomingTransfer extends TransferBase {
     return true;
   }
 
-  /**
-   * Maps top-level folders (reusing the folder of an interrupted transfer of the same folder from
-   * the same sender, else a fresh `name (n)`), creates every listed folder, finds resume state,
-   * and checks the disk has room for what is still missing. Returns the resume entries to offer.
-   * Names are written in NFC; resume keys and records keep the paths as offered, so a resumed
-   * offer (which repeats them byte for byte) finds its state.
-   */
-  private async prepare(root: string, store: PartialStore): Promise<ResumeEntry[]> {
-    const mapping = new Map<string, string>();
-    for (const e of this.entries) {
-      const segments = e.path.split('/');
-      const top = segments[0]!;
-      if ((segments.length === 1 && e.kind === 'file') || mapping.has(top)) continue;
-      mapping.set(top, await this.mapRoot(root, store, top));
-    }
-    const mapped = (path: string): string[] => {
-      const offeredTop = path.split('/', 1)[0]!;
-      const segments = writtenForm(path).split('/');
-      const top = mapping.get(offeredTop);
-      return top !== undefined ? [top, ...segments.slice(1)] : segments;
-    };
-    for (const e of this.entries) {
-      if (e.kind === 'directory') await ensureDirInside(root, mapped(e.path));
-    }
-
-    const resume: ResumeEntry[] = [];
-    let missing = 0;
-    for (const [index, entry] of this.entries.entries()) {
-      if (entry.kind !== 'file') continue;
-      const segments = mapped(entry.path);
-      const candidateKey = fileKey(this.peerId, entry.path, entry.size, entry.mtimeMs);
-      const key = this.lock(`file:${candidateKey}`) ? candidateKey : undefined;
-      const file: ReceiveFile = {
-        index,
-        entry,
-        key,
-        partPath: key ? store.partPath(key) : store.scratchPartPath(),
-        dirSegments: segments.slice(0, -1),
-        name: segments[segments.length - 1]!,
-        sinceCheckpoint: 0,
-        done: false,
-      };
-      if (key && entry.size > 0) {
-        const offered = await this.findResume(root, store, file, segments);
-        if (offered) {
-          file.offered = offered;
-          resume.push({ index, offset: offered.offset, sha256: offered.sha256 });
-        }
-      }
-      missing += entry.size - (file.offered?.offset ?? 0);
-      this.files.set(index, file);
-      this.fileOrder.push(index);
-    }
-    await this.checkFreeSpace(root, missing);
-    return resume;
-  }
-
-  /** `top` as offered (the folder record's key and name); the folder created gets its NFC form. */
-  private async mapRoot(root: string, store: PartialStore, top: string): Promise<string> {
-    const key = rootKey(this.peerId, top);
-    const written = writtenForm(top);
-    if (this.lock(`root:${key}`)) {
-      const record = await store.readRoot(key);
-      if (record && record.peerId === this.peerId && record.name === top && this.lock(`dir:${record.finalName}`)) {
-        try {
-          const st = await lstat(join(root, record.finalName));
-          if (st.isDirectory() && !st.isSymbolicLink()) {
-            this.roots.push(key);
-            return record.finalName;
-          }
-        } catch {
-          // Gone: pick a fresh name below.
-        }
-      }
-      const finalName = await reserveDir(root, written, (c) => this.ctx.locks.has(`dir:${c}`));
-      this.lock(`dir:${finalName}`);
-      await store.writeRoot(key, { v: 1, peerId: this.peerId, name: top, finalName, updatedAt: Date.now() });
-      this.roots.push(key);
-      return finalName;
-    }
-    // The same folder is arriving in another transfer right now: keep them apart.
-    const finalName = await reserveDir(root, written, (c) => this.ctx.locks.has(`dir:${c}`));
-    this.lock(`dir:${finalName}`);
-    return finalName;
-  }
-
-  /** Resume state for one file: a verified file from an interrupted run, or a durable `.part` prefix (re-hashed from disk). */
-  private async findResume(root: string, store: PartialStore, file: ReceiveFile, segments: string[]): Promise<ReceiveFile['offered']> {
-    const record = await store.readFile(file.key!);
-    if (!record || record.peerId !== this.peerId || record.path !== file.entry.path || record.size !== file.entry.size) return undefined;
-    if (record.state === 'done') {
-      const finalPath = record.finalPath!;
-      const sameFolder = segments.length === 1 ? !finalPath.includes('/') : finalPath.split('/')[0] === segments[0];
-      if (!sameFolder) return undefined;
-      try {
-        const st = await lstat(join(root, finalPath));
-        if (st.isFile() && st.size === file.entry.size && st.mtimeMs === record.finalMtimeMs) {
-          return { offset: file.entry.size, sha256: record.sha256!, heldPath: finalPath };
-        }
-      } catch {
-        // The earlier file is gone: receive it again.
-      }
-      return undefined;
-    }
-    let fh: FileHandle | undefined;
-    try {
-      fh = await open(file.partPath, constants.O_RDONLY | constants.O_NOFOLLOW);
-      const st = await fh.stat();
-      const length = Math.min(record.verifiedBytes, st.size);
-      if (!st.isFile() || length === 0) return undefined;
-      const hash = createHash('sha256');
-      const buf = Buffer.allocUnsafe(Math.min(length, PREFIX_HASH_READ_BYTES));
-      for (let at = 0; at < length; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, length - at), at);
-        if (bytesRead === 0) return undefined;
-        hash.update(buf.subarray(0, bytesRead));
-        at += bytesRead;
-        if (this.isEnded) return undefined;
-      }
-      return { offset: length, sha256: hash.copy().digest('hex'), hash };
-    } catch {
-      return undefined;
-    } finally {
-      await fh?.close().catch(() => undefined);
-    }
-  }
-
-  private async checkFreeSpace(root: string, missing: number): Promise<void> {
-    let available: number;
-    try {
-      const st = await statfs(root);
-      available = st.bavail * st.bsize;
-    } catch {
-      return; // Unknown: let the writes tell.
-    }
-    if (missing > available) {
-      throw new TransferError(
-        'ERR_TRANSFER_DISK_FULL',
-        `Not enough space in the receive folder: ${missing} bytes needed, ${available} available.`,
-      );
-    }
-  }
-
   // ---- receiving -------------------------------------------------------------------------------
 
   attachData(index: number, ch: DataChannelLike): void {
     // After the end the sender closes what it opened; closing it from here too would race.
     if (this.isEnded) return;
-    if (this.phase !== 'receiving' || index >= (this.offerMsg?.channels ?? 0) || this.dataIndexes.has(index)) {
+    if (this.phase !== 'receiving' || index >= (this.offer.offer?.channels ?? 0) || this.dataIndexes.has(index)) {
       ch.close();
       this.fail(this.protocolError(`unexpected data channel ${index}`), 'error');
       return;
@@ -558,7 +309,13 @@ export class IncomingTransfer extends TransferBase {
       const batch = buffer.takeContiguous(MAX_WRITE_BATCH);
       if (batch.chunks.length > 0) {
         this.bufferedChunks -= batch.chunks.length;
-        await this.write(file, batch.chunks, batch.offset, batch.bytes);
+        for (const c of batch.chunks) file.hash!.update(c);
+        if (this.currentSmall) {
+          this.currentSmall.data.push(...batch.chunks);
+          this.currentSmall.bytes += batch.bytes;
+        } else {
+          await this.write(file, batch.chunks, batch.offset, batch.bytes);
+        }
         continue;
       }
       if (buffer.isStuck) throw this.protocolError(`file ${file.index} has a gap at ${buffer.nextOffset}`);
@@ -570,7 +327,8 @@ export class IncomingTransfer extends TransferBase {
       }
       if (file.expectedSha !== undefined && buffer.nextOffset === file.entry.size) {
         this.current = undefined;
-        await this.finishInBackground(file);
+        if (this.currentSmall) await this.finishSmall(file);
+        else await this.finishInBackground(file);
         continue;
       }
       this.ack(true);
@@ -590,13 +348,20 @@ export class IncomingTransfer extends TransferBase {
     if (reason) throw this.protocolError(`file ${m.index}: ${reason}`);
     file.start = m.offset;
     this.current = file;
+    this.currentSmall = undefined;
     if (m.offset > 0) {
       this.resumedBytes += m.offset;
       this.progress?.addResumed(m.offset, file.entry.path);
     }
     if (offered?.heldPath !== undefined && m.offset === file.entry.size) return; // already placed by an earlier run
+    if (m.offset === 0 && !offered && file.entry.size <= SMALL_FILE_BYTES) {
+      // Small and new: received whole into memory (within the window), written with its batch.
+      this.currentSmall = { data: [], bytes: 0 };
+      file.hash = createHash('sha256');
+      return;
+    }
     try {
-      file.fh = await this.openPart(file);
+      file.fh = await openPart(file.partPath);
       await file.fh.truncate(m.offset);
     } catch (cause) {
       throw writeError(cause, `the partial file for ${JSON.stringify(file.entry.path)}`);
@@ -605,15 +370,12 @@ export class IncomingTransfer extends TransferBase {
     if (offered) delete offered.hash;
   }
 
-  private async openPart(file: ReceiveFile): Promise<FileHandle> {
-    const st = await lstat(file.partPath).catch((cause: unknown) => {
-      if (errno(cause) === 'ENOENT') return undefined;
-      throw cause;
-    });
-    if (st && !st.isFile()) {
-      throw new TransferError('ERR_TRANSFER_UNSAFE_PATH', 'A partial file in the receive folder is not a regular file; not writing through it.');
-    }
-    return openPartFile(file.partPath);
+  /** Payload is on disk (written, not necessarily synced): acknowledge it within the window. */
+  private consumed(bytes: number, path: string): void {
+    this.consumedBytes += bytes;
+    this.bytesTransferred += bytes;
+    this.progress?.add(bytes, path);
+    this.ack(false);
   }
 
   private async write(file: ReceiveFile, chunks: Buffer[], offset: number, bytes: number): Promise<void> {
@@ -623,35 +385,15 @@ export class IncomingTransfer extends TransferBase {
       // The bytes before `offset` are intact: make them the resume point.
       throw writeError(cause, JSON.stringify(file.entry.path));
     }
-    for (const c of chunks) file.hash!.update(c);
-    this.consumedBytes += bytes;
-    this.bytesTransferred += bytes;
     file.sinceCheckpoint += bytes;
-    this.progress?.add(bytes, file.entry.path);
-    this.ack(false);
-    if (file.sinceCheckpoint >= CHECKPOINT_BYTES && file.key) await this.checkpoint(file);
-  }
-
-  /** The part of a resume record that identifies the file (the resume key's inputs). */
-  private recordOf(file: ReceiveFile) {
-    return {
-      v: 1 as const,
-      peerId: this.peerId,
-      path: file.entry.path,
-      size: file.entry.size,
-      ...(file.entry.mtimeMs !== undefined ? { mtimeMs: file.entry.mtimeMs } : {}),
-      updatedAt: Date.now(),
-    };
-  }
-
-  /** Makes the received prefix durable, then records its length: a record never claims bytes a crash could lose. */
-  private async checkpoint(file: ReceiveFile): Promise<void> {
-    try {
-      await file.fh!.datasync();
-      await this.store!.writeFile(file.key!, { ...this.recordOf(file), state: 'partial', verifiedBytes: file.buffer!.nextOffset }, true);
-      file.sinceCheckpoint = 0;
-    } catch (cause) {
-      throw writeError(cause, JSON.stringify(file.entry.path));
+    this.consumed(bytes, file.entry.path);
+    if (file.sinceCheckpoint >= CHECKPOINT_BYTES && file.key) {
+      try {
+        await checkpointPart(this.store!, this.peerId, file, file.fh!, file.buffer!.nextOffset);
+        file.sinceCheckpoint = 0;
+      } catch (cause) {
+        throw writeError(cause, JSON.stringify(file.entry.path));
+      }
     }
   }
 
@@ -662,80 +404,46 @@ export class IncomingTransfer extends TransferBase {
     this.sendControl({ type: 'ack', bytes: this.consumedBytes });
   }
 
+  /** A small file is whole in memory: check its hash now, then let the batch placer write, sync and place it. */
+  private async finishSmall(file: ReceiveFile): Promise<void> {
+    const small = this.currentSmall!;
+    this.currentSmall = undefined;
+    const sha256 = file.hash!.digest('hex');
+    file.hash = undefined;
+    if (sha256 !== file.expectedSha) {
+      // As for a large file: whatever an earlier run left for it cannot be trusted either.
+      if (file.key) await this.store!.removeFile(file.key);
+      throw new TransferError('ERR_TRANSFER_INTEGRITY', `${JSON.stringify(file.entry.path)} arrived damaged (SHA-256 mismatch); it was not saved.`);
+    }
+    const verified: VerifiedFile = { file, data: small.data, bytes: small.bytes, sha256 };
+    this.placer!.add(verified);
+  }
+
   /**
-   * Verifies and places a finished file while the next ones are received: each finish is a dozen
-   * small file-system calls (sync, link, record), and overlapping them keeps many small files fast.
+   * Verifies and places a finished large file while the next ones are received: each finish is a
+   * dozen small file-system calls (sync, link, record), and overlapping them keeps the loop busy.
    */
   private async finishInBackground(file: ReceiveFile): Promise<void> {
     while (this.finishing.size >= MAX_PARALLEL_FINISH) await Promise.race(this.finishing);
-    const done = this.finishFile(file).catch((cause: unknown) => this.fail(receiveError(cause), 'error'));
+    const done = finishFile(file, { root: this.root, store: this.store!, peerId: this.peerId, logger: this.logger, ensureDir: (s) => this.ensureDir(s) })
+      .then((placed) => {
+        if (!this.isEnded) this.placed(file, placed.path, placed.sha256);
+      })
+      .catch((cause: unknown) => this.fail(receiveError(cause), 'error'));
     const tracked = done.then(() => {
       this.finishing.delete(tracked);
     });
     this.finishing.add(tracked);
   }
 
-  private async finishFile(file: ReceiveFile): Promise<void> {
-    const offered = file.offered;
-    let finalPath: string;
-    let sha256: string;
-    if (!file.fh && offered?.heldPath !== undefined) {
-      if (file.expectedSha !== offered.sha256) throw new TransferError('ERR_TRANSFER_INTEGRITY', `${JSON.stringify(file.entry.path)}: the sender's hash differs from the one it confirmed.`);
-      finalPath = offered.heldPath;
-      sha256 = offered.sha256;
-    } else {
-      const fh = file.fh!;
-      sha256 = file.hash!.digest('hex');
-      try {
-        await fh.datasync();
-      } catch (cause) {
-        throw writeError(cause, JSON.stringify(file.entry.path));
-      } finally {
-        file.fh = undefined;
-        await fh.close().catch(() => undefined);
-      }
-      if (sha256 !== file.expectedSha) {
-        // Neither the data nor its prefix can be trusted for a resume: drop both.
-        if (file.key) await this.store!.removeFile(file.key);
-        else await this.store!.unlinkQuiet(file.partPath);
-        throw new TransferError(
-          'ERR_TRANSFER_INTEGRITY',
-          `${JSON.stringify(file.entry.path)} arrived damaged (SHA-256 mismatch); it was not saved.`,
-        );
-      }
-      const dir = await this.ensureDir(file.dirSegments);
-      let name: string;
-      try {
-        name = await placeFile(this.root, dir, file.name, file.partPath);
-      } catch (cause) {
-        throw writeError(cause, JSON.stringify(file.entry.path));
-      }
-      finalPath = [...file.dirSegments, name].join('/');
-      if (file.key) await this.recordDone(file, finalPath, sha256);
-    }
+  /** A file is verified, synced and under its final name: tell the sender. */
+  private placed(file: ReceiveFile, finalPath: string, sha256: string): void {
     if (this.isEnded) return;
     file.done = true;
     file.buffer = undefined;
     this.completedByIndex.set(file.index, { path: finalPath, size: file.entry.size, sha256 });
     this.ack(true);
     this.sendControl({ type: 'file-done', index: file.index, path: finalPath });
-  }
-
-  /**
-   * Remembers a placed file until the transfer completes, so a resumed transfer skips it. Best
-   * effort: the file itself is safe, and without the record it would merely be sent again.
-   */
-  private async recordDone(file: ReceiveFile, finalPath: string, sha256: string): Promise<void> {
-    try {
-      const st = await lstat(join(this.root, finalPath));
-      await this.store!.writeFile(
-        file.key!,
-        { ...this.recordOf(file), state: 'done', verifiedBytes: file.entry.size, finalPath, finalMtimeMs: st.mtimeMs, sha256 },
-        false,
-      );
-    } catch (cause) {
-      this.logger.warn('could not record a finished file for resume', { transferId: this.transferId, path: finalPath, error: String(cause) });
-    }
   }
 
   /** Folders are checked and created once per transfer; placing a file re-checks its folder's real path anyway. */
@@ -751,20 +459,21 @@ export class IncomingTransfer extends TransferBase {
   }
 
   private async complete(): Promise<void> {
+    await this.placer!.idle();
     while (this.finishing.size > 0) await Promise.all(this.finishing);
     if (this.isEnded) return;
     for (const i of [...this.completedByIndex.keys()].sort((a, b) => a - b)) this.completed.push(this.completedByIndex.get(i)!);
     this.ack(true);
     // Resume state goes before `complete` is sent: a record outliving a finished transfer would
     // make a later, deliberate re-send of the same file look like a resume.
-    for (const file of this.files.values()) if (file.key) await this.store!.removeFile(file.key);
+    await removeResumeState(this.store!, this.files, this.placer!.recordIds, this.batches);
     for (const key of this.roots) await this.store!.removeRoot(key);
     this.sendControl({ type: 'complete' });
     if (!this.endOk(false)) return;
     this.cleanup();
     this.progress?.finish();
     const result = this.buildResult(this.root);
-    this.logger.info('transfer received', { transferId: this.transferId, peerId: this.peerId, files: result.files.length, bytes: result.bytesTransferred, resumed: result.resumedBytes });
+    this.logger.info('transfer received', { transferId: this.transferId, peerId: this.peerId, files: result.files.length, bytes: result.bytesTransferred, resumed: result.resumedBytes, batches: this.placer?.stats });
     this.ctx.events.complete(result);
     this.markSettled();
   }
@@ -776,67 +485,19 @@ export class IncomingTransfer extends TransferBase {
     for (const file of this.files.values()) file.buffer?.clear();
   }
 
-  /**
-   * Writes the in-order chunks that arrived but were not written yet when the transfer broke (up
-   * to a window's worth), so a resume need not ask for them again. Returns the length of the
-   * prefix now on disk; a write that fails leaves it at what was written before.
-   */
-  private async writeHeldPrefix(file: ReceiveFile, fh: FileHandle): Promise<number> {
-    const buffer = file.buffer;
-    if (!buffer) return 0;
-    let written = buffer.nextOffset;
-    try {
-      for (;;) {
-        const batch = buffer.takeContiguous(MAX_WRITE_BATCH);
-        if (batch.chunks.length === 0) return written;
-        await writeAll(fh, batch.chunks, batch.offset);
-        written = batch.offset + batch.bytes;
-      }
-    } catch (cause) {
-      this.logger.warn('could not write the data held in memory', { transferId: this.transferId, error: String(cause) });
-      return written;
-    }
-  }
-
   protected async afterFailure(error: TransferError): Promise<void> {
     clearTimeout(this.offerTimer);
     clearTimeout(this.decisionTimer);
     this.progress?.stop();
     await this.work;
+    // Files of a batch already being synced are still placed (verified and durable); those only in memory are dropped.
+    await this.placer?.stop();
     while (this.finishing.size > 0) await Promise.all(this.finishing);
     const file = this.current;
-    if (file?.fh) {
-      const fh = file.fh;
-      file.fh = undefined;
-      try {
-        // Keep what arrived intact for a resume: write what is held in memory (when the failure
-        // was not our disk's), sync it, then record its length.
-        const keepsHeld = error.code === 'ERR_TRANSFER_PEER_GONE' || error.code === 'ERR_TRANSFER_CANCELLED';
-        const length = file.key && keepsHeld ? await this.writeHeldPrefix(file, fh) : (file.buffer?.nextOffset ?? 0);
-        if (file.key && length > 0) {
-          await fh.datasync();
-          await this.store!.writeFile(
-            file.key,
-            {
-              v: 1,
-              peerId: this.peerId,
-              path: file.entry.path,
-              size: file.entry.size,
-              ...(file.entry.mtimeMs !== undefined ? { mtimeMs: file.entry.mtimeMs } : {}),
-              state: 'partial',
-              verifiedBytes: length,
-              updatedAt: Date.now(),
-            },
-            true,
-          );
-        } else if (!file.key) {
-          await this.store?.unlinkQuiet(file.partPath);
-        }
-      } catch (cause) {
-        this.logger.warn('could not record partial data', { transferId: this.transferId, error: String(cause) });
-      } finally {
-        await fh.close().catch(() => undefined);
-      }
+    if (file?.fh && this.store) {
+      // Keep what arrived intact for a resume, unless the failure was our disk's.
+      const keepsHeld = error.code === 'ERR_TRANSFER_PEER_GONE' || error.code === 'ERR_TRANSFER_CANCELLED';
+      await keepPartial(this.store, this.peerId, file, keepsHeld, (what, cause) => this.logger.warn(what, { transferId: this.transferId, error: String(cause) }));
     }
     this.cleanup();
     this.ctx.events.failed(this.failedEvent(error));

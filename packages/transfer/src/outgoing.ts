@@ -1,4 +1,4 @@
-import { type Hash, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import {
   type DataChannelLike,
@@ -11,11 +11,11 @@ import {
   type TransferMessage,
   transferControlLabel,
   transferDataLabel,
-  writeChunkHeader,
 } from '@fileshare/protocol';
 import { type TransferEventSink, TransferBase } from './common.js';
-import { CLOSE_GRACE_MS, PAGE_TARGET_BYTES, PREFIX_HASH_READ_BYTES, READ_AHEAD_CHUNKS, TEXT_PAGE_CODE_POINTS } from './constants.js';
+import { CLOSE_GRACE_MS, PAGE_TARGET_BYTES, TEXT_PAGE_CODE_POINTS } from './constants.js';
 import { TransferError, asTransferError, readError, remoteError } from './errors.js';
+import { ChunkReader, LOOK_AHEAD_FILE_BYTES, LookAhead, type WholeFile, hashPrefix } from './source-read.js';
 import { ProgressTracker } from './progress.js';
 import type { SourceEntry } from './scan.js';
 import type { TransferResult } from './types.js';
@@ -38,83 +38,6 @@ export interface OutgoingInit {
 }
 
 type Phase = 'connecting' | 'offered' | 'accepting' | 'sending' | 'completing';
-
-/** Sequential reads ahead of the send loop; each read lands right behind a chunk header, so nothing is copied. */
-class ChunkReader {
-  private readonly queue: Promise<{ ok: true; message: Buffer } | { ok: false; error: unknown }>[] = [];
-  private nextOffset: number;
-
-  constructor(
-    private readonly fh: FileHandle,
-    private readonly fileIndex: number,
-    start: number,
-    private readonly size: number,
-    private readonly chunkBytes: number,
-    private readonly source: string,
-  ) {
-    this.nextOffset = start;
-  }
-
-  async next(): Promise<Buffer | undefined> {
-    this.fill();
-    const pending = this.queue.shift();
-    if (!pending) return undefined;
-    const r = await pending;
-    this.fill();
-    if (!r.ok) throw r.error;
-    return r.message;
-  }
-
-  /** Waits for reads in flight, so the file handle can be closed. */
-  async drain(): Promise<void> {
-    await Promise.all(this.queue.splice(0));
-  }
-
-  private fill(): void {
-    while (this.queue.length < READ_AHEAD_CHUNKS && this.nextOffset < this.size) {
-      const length = Math.min(this.chunkBytes, this.size - this.nextOffset);
-      this.queue.push(this.read(this.nextOffset, length).then((message) => ({ ok: true as const, message }), (error: unknown) => ({ ok: false as const, error })));
-      this.nextOffset += length;
-    }
-  }
-
-  private async read(offset: number, length: number): Promise<Buffer> {
-    const message = Buffer.allocUnsafe(TRANSFER_CHUNK_HEADER_BYTES + length);
-    writeChunkHeader(message, this.fileIndex, offset);
-    let got = 0;
-    while (got < length) {
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await this.fh.read(message, TRANSFER_CHUNK_HEADER_BYTES + got, length - got, offset + got));
-      } catch (cause) {
-        throw readError(cause, this.source);
-      }
-      if (bytesRead === 0) {
-        throw new TransferError('ERR_TRANSFER_SOURCE_CHANGED', `${this.source} got shorter while it was being sent.`);
-      }
-      got += bytesRead;
-    }
-    return message;
-  }
-}
-
-/** Reads bytes [0, length) of a file into a hash (resume: proving we hold the same prefix). */
-async function hashPrefix(fh: FileHandle, length: number, hash: Hash, source: string, signal: AbortSignal): Promise<void> {
-  const buf = Buffer.allocUnsafe(Math.min(length, PREFIX_HASH_READ_BYTES) || 1);
-  let at = 0;
-  while (at < length) {
-    if (signal.aborted) throw signal.reason;
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await fh.read(buf, 0, Math.min(buf.length, length - at), at));
-    } catch (cause) {
-      throw readError(cause, source);
-    }
-    if (bytesRead === 0) throw new TransferError('ERR_TRANSFER_SOURCE_CHANGED', `${source} got shorter while it was being sent.`);
-    hash.update(buf.subarray(0, bytesRead));
-    at += bytesRead;
-  }
-}
 
 function textPages(text: string): string[] {
   const pages: string[] = [];
@@ -290,12 +213,42 @@ export class OutgoingTransfer extends TransferBase {
 
   private async sendAll(): Promise<void> {
     const chunkBytes = Math.min(this.init.chunkBytes, this.windowBytes, MAX_TRANSFER_CHUNK_PAYLOAD_BYTES);
-    for (let index = 0; index < this.entries.length; index++) {
-      const entry = this.entries[index]!;
-      if (entry.kind !== 'file') continue;
-      while (this.filesStarted - this.filesDone >= this.windowFiles) await this.changed.wait(this.signal);
-      await this.sendFile(index, entry, chunkBytes);
+    // Small files without resume state are opened, read and hashed ahead of the send loop, so
+    // their file-system round trips overlap the sending of the files before them.
+    const lookAhead = new LookAhead(this.entries, chunkBytes, (index, entry) => entry.kind === 'file' && entry.size <= LOOK_AHEAD_FILE_BYTES && !this.resume.has(index));
+    try {
+      for (let index = 0; index < this.entries.length; index++) {
+        const entry = this.entries[index]!;
+        if (entry.kind !== 'file') continue;
+        lookAhead.fill(index);
+        while (this.filesStarted - this.filesDone >= this.windowFiles) await this.changed.wait(this.signal);
+        const ready = lookAhead.take(index);
+        if (ready) await this.sendWhole(index, entry, await ready);
+        else await this.sendFile(index, entry, chunkBytes);
+      }
+    } finally {
+      await lookAhead.drain();
     }
+  }
+
+  /** Sends a file read ahead whole: `file-start`, its chunks, `file-end`. */
+  private async sendWhole(index: number, entry: SourceEntry, read: WholeFile): Promise<void> {
+    if (!read.ok) throw read.error;
+    this.sendControl({ type: 'file-start', index, offset: 0 });
+    this.filesStarted++;
+    if (read.messages.length > 0) await this.ensureDataChannels();
+    const high = this.init.bufferHighBytes;
+    for (const message of read.messages) {
+      const length = message.length - TRANSFER_CHUNK_HEADER_BYTES;
+      while (this.sentBytes - this.ackedBytes + length > this.windowBytes) await this.changed.wait(this.signal);
+      const ch = await channelWithRoom(this.dataChannels, high, this.signal);
+      ch.send(message);
+      this.sentBytes += length;
+      this.bytesTransferred += length;
+    }
+    this.shas.set(index, read.sha256);
+    this.endedFiles.add(index);
+    this.sendControl({ type: 'file-end', index, sha256: read.sha256 });
   }
 
   /** Data channels are opened when the first byte needs one: a transfer of empty or already-held files needs none. */

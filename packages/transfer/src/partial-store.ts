@@ -10,6 +10,8 @@ import { isSafeRelativePath } from './path-safety.js';
  *  - `<key>.json`: a {@link FileRecord} for that file: how many bytes of the `.part` are durable
  *    (state `partial`), or where the verified file went (state `done`, kept until the whole
  *    transfer completes, so a resumed folder transfer does not send finished files again);
+ *  - `batch-<id>.json`: a {@link BatchRecord}: the `done` state of every small file one batch
+ *    placed (small files are made durable and placed in batches; one record per batch);
  *  - `root-<key>.json`: a {@link RootRecord}: which folder name a sent folder got here, so a
  *    resumed folder lands in the same place.
  * Keys hash (sender device id, relative path, size, sender mtime): the same file from the same
@@ -41,6 +43,28 @@ export interface RootRecord {
   updatedAt: number;
 }
 
+/** One entry of a {@link BatchRecord}: a small file placed by a durability batch. */
+export interface BatchEntry {
+  key: string;
+  path: string;
+  size: number;
+  mtimeMs?: number;
+  finalPath: string;
+  finalMtimeMs: number;
+  sha256: string;
+}
+
+/**
+ * `batch-<id>.json`: the files one durability batch of small files placed, with what a `done`
+ * {@link FileRecord} would say of each (one record per batch instead of one per file).
+ */
+export interface BatchRecord {
+  v: 1;
+  peerId: string;
+  files: BatchEntry[];
+  updatedAt: number;
+}
+
 const TMP_MAX_AGE_MS = 60 * 60 * 1000;
 
 function hashKey(parts: unknown[]): string {
@@ -68,6 +92,23 @@ function parseFileRecord(value: unknown): FileRecord | undefined {
     if (typeof r.sha256 !== 'string' || !SHA256_HEX_PATTERN.test(r.sha256) || typeof r.finalMtimeMs !== 'number') return undefined;
   }
   return r as FileRecord;
+}
+
+function parseBatchRecord(value: unknown): BatchRecord | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const r = value as Partial<BatchRecord>;
+  if (r.v !== 1 || typeof r.peerId !== 'string' || !Array.isArray(r.files) || !isCount(r.updatedAt)) return undefined;
+  const files: BatchEntry[] = [];
+  for (const f of r.files as unknown[]) {
+    if (typeof f !== 'object' || f === null) return undefined;
+    const e = f as Partial<BatchEntry>;
+    if (typeof e.key !== 'string' || !/^[0-9a-f]{32}$/.test(e.key) || typeof e.path !== 'string' || !isCount(e.size)) return undefined;
+    if (typeof e.finalPath !== 'string' || !isSafeRelativePath(e.finalPath) || typeof e.finalMtimeMs !== 'number') return undefined;
+    if (typeof e.sha256 !== 'string' || !SHA256_HEX_PATTERN.test(e.sha256)) return undefined;
+    if (e.mtimeMs !== undefined && typeof e.mtimeMs !== 'number') return undefined;
+    files.push(e as BatchEntry);
+  }
+  return { v: 1, peerId: r.peerId, files, updatedAt: r.updatedAt };
 }
 
 function parseRootRecord(value: unknown): RootRecord | undefined {
@@ -105,6 +146,54 @@ export class PartialStore {
     await this.unlinkQuiet(this.partPath(key));
   }
 
+  /** Keys that have a `<key>.json` record (whatever its state or content). */
+  async recordKeys(): Promise<Set<string>> {
+    const keys = new Set<string>();
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return keys;
+    }
+    for (const name of names) {
+      const m = /^([0-9a-f]{32})\.json$/.exec(name);
+      if (m) keys.add(m[1]!);
+    }
+    return keys;
+  }
+
+  /** A new batch record id. */
+  newBatchId(): string {
+    return randomBytes(8).toString('hex');
+  }
+
+  /** Batch records are best effort like `done` records: a lost one only means those files are sent again. */
+  async writeBatch(id: string, record: BatchRecord): Promise<void> {
+    await this.writeJson(`batch-${id}.json`, record, false);
+  }
+
+  /** Every readable batch record from `peerId`, by id. */
+  async readBatches(peerId: string): Promise<Map<string, BatchRecord>> {
+    const out = new Map<string, BatchRecord>();
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return out;
+    }
+    for (const name of names) {
+      const m = /^batch-([0-9a-f]{16})\.json$/.exec(name);
+      if (!m) continue;
+      const record = parseBatchRecord(await this.readJson(name));
+      if (record?.peerId === peerId) out.set(m[1]!, record);
+    }
+    return out;
+  }
+
+  async removeBatch(id: string): Promise<void> {
+    await this.unlinkQuiet(join(this.dir, `batch-${id}.json`));
+  }
+
   async readRoot(key: string): Promise<RootRecord | undefined> {
     return parseRootRecord(await this.readJson(`root-${key}.json`));
   }
@@ -139,6 +228,15 @@ export class PartialStore {
     const recordKeys = new Set<string>();
     let removed = 0;
     for (const name of names) {
+      if (/^batch-[0-9a-f]{16}\.json$/.test(name)) {
+        const raw = await this.readJson(name);
+        const updatedAt = typeof raw === 'object' && raw !== null && isCount((raw as { updatedAt?: unknown }).updatedAt) ? (raw as { updatedAt: number }).updatedAt : 0;
+        if (now - updatedAt > maxAgeMs) {
+          await this.unlinkQuiet(join(this.dir, name));
+          removed++;
+        }
+        continue;
+      }
       const m = /^([0-9a-f]{32})\.json$/.exec(name) ?? /^root-([0-9a-f]{32})\.json$/.exec(name);
       if (!m || busy(m[1]!)) continue;
       const raw = await this.readJson(name);

@@ -1,6 +1,7 @@
-import { constants } from 'node:fs';
+import { constants, open as fsOpen } from 'node:fs';
 import { type FileHandle, link, lstat, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { TransferError, writeError } from './errors.js';
 import { numberedName } from './unique-name.js';
 
@@ -97,8 +98,9 @@ export async function reserveDir(root: string, name: string, skip: (candidate: s
  * the name used. link(2) claims the name atomically and never replaces an existing entry; file
  * systems without hard links fall back to rename after checking the name is free.
  */
-export async function placeFile(root: string, dir: string, name: string, tmpPath: string): Promise<string> {
-  await assertRealInside(root, dir);
+export async function placeFile(root: string, dir: string, name: string, tmpPath: string, options: { dirChecked?: boolean } = {}): Promise<string> {
+  // `dirChecked`: the caller ran assertRealInside on `dir` just before (once for a batch of files).
+  if (!options.dirChecked) await assertRealInside(root, dir);
   for (let n = 0; n < MAX_NAME_ATTEMPTS; n++) {
     const candidate = numberedName(name, n);
     const target = join(dir, candidate);
@@ -133,6 +135,24 @@ async function exists(path: string): Promise<boolean> {
     throw cause;
   }
 }
+
+/**
+ * Creates a new, empty `.part` file for writing and returns its descriptor (a plain fd: cheaper
+ * than a FileHandle for many small files). O_EXCL guarantees a fresh regular file (never a
+ * symlink, FIFO or device someone left there); an existing entry is removed and created again.
+ */
+export async function createPartFd(path: string): Promise<number> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  try {
+    return await fdOpen(path, flags, 0o600);
+  } catch (cause) {
+    if (errno(cause) !== 'EEXIST') throw cause;
+  }
+  await unlink(path);
+  return fdOpen(path, flags, 0o600);
+}
+
+const fdOpen = promisify(fsOpen);
 
 /** Opens (creating if needed) a `.part` file for writing, never through a symlink. */
 export async function openPartFile(path: string): Promise<FileHandle> {

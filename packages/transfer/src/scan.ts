@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MAX_TRANSFER_FILES, type Logger } from '@fileshare/protocol';
@@ -70,6 +71,9 @@ export async function scanSources(paths: readonly string[], logger: Logger): Pro
   return entries;
 }
 
+/** Stat calls in flight while a folder is listed. */
+const STAT_AHEAD = 32;
+
 async function walk(rootAbs: string, rootRel: string, push: (e: SourceEntry) => void, logger: Logger): Promise<void> {
   // Depth-first with an explicit stack, so a deep tree cannot overflow the call stack.
   const stack: { abs: string; rel: string }[] = [{ abs: rootAbs, rel: rootRel }];
@@ -83,6 +87,18 @@ async function walk(rootAbs: string, rootRel: string, push: (e: SourceEntry) => 
     }
     children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: { abs: string; rel: string }[] = [];
+    // Files are stat'ed a few dozen at a time (a folder of many small files is common), then
+    // taken in name order.
+    const stats = new Map<string, Promise<Stats | { error: unknown }>>();
+    const statOf = (abs: string): Promise<Stats | { error: unknown }> => stat(abs).catch((error: unknown) => ({ error }));
+    const files = children.filter((c) => !c.isDirectory() && (c.isFile() || c.isSymbolicLink()));
+    let ahead = 0;
+    const statAhead = (): void => {
+      for (; ahead < files.length && stats.size < STAT_AHEAD; ahead++) {
+        const abs = join(dir.abs, files[ahead]!.name);
+        stats.set(abs, statOf(abs));
+      }
+    };
     for (const child of children) {
       const abs = join(dir.abs, child.name);
       const rel = `${dir.rel}/${child.name}`;
@@ -96,15 +112,16 @@ async function walk(rootAbs: string, rootRel: string, push: (e: SourceEntry) => 
         logger.warn('skipping a special file', { path: abs });
         continue;
       }
-      let st;
-      try {
-        st = await stat(abs);
-      } catch (cause) {
+      statAhead();
+      const st = await stats.get(abs)!;
+      stats.delete(abs);
+      if ('error' in st) {
         if (child.isSymbolicLink()) {
           logger.warn('skipping a broken symbolic link', { path: abs });
           continue;
         }
-        throw readError(cause, abs);
+        await Promise.all(stats.values());
+        throw readError(st.error, abs);
       }
       if (!st.isFile()) {
         logger.warn('skipping a symbolic link that is not to a file', { path: abs });
