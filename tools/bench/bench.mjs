@@ -5,7 +5,8 @@
 //   tcp            raw TCP, memory to memory (tools/bench/bench-peer.mjs in each host)
 //   bare-fileshare a bare data channel made through packages/peer's driver with exactly the
 //                  settings fileshare uses today: its chunk message size (DEFAULT_CHUNK_BYTES +
-//                  the chunk header), its buffer watermarks, and no SCTP `mtu` (library default)
+//                  the chunk header), its buffer watermarks, and the SCTP `mtu` fileshare picks
+//                  for the link (packages/core sctp-mtu.ts: the link MTU, at most 4000)
 //   bare-best      the same channel with the best settings the transport allows: SCTP `mtu` =
 //                  the link MTU, at most 4000 (larger values fail to connect on this rig)
 //   fileshare      agent to agent (`run --accept all` / `send`), a random file, checked on disk
@@ -28,6 +29,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TRANSFER_CHUNK_HEADER_BYTES } from '../../packages/protocol/dist/index.js';
 import { DEFAULT_BUFFER_HIGH_BYTES, DEFAULT_BUFFER_LOW_BYTES, DEFAULT_CHUNK_BYTES } from '../../packages/transfer/dist/index.js';
+import { sctpMtuForLink } from '../../packages/core/dist/sctp-mtu.js';
 import { createLan } from '../lan/dist/index.js';
 import {
   agentMain,
@@ -87,7 +89,7 @@ exitUnlessRigAvailable();
 
 const bestSctpMtu = (linkMtu) => Math.min(linkMtu, bestMtuCap);
 const settingsOf = {
-  'bare-fileshare': () => ({ message: bareMessageBytes, low: DEFAULT_BUFFER_LOW_BYTES, high: DEFAULT_BUFFER_HIGH_BYTES, mtu: undefined }),
+  'bare-fileshare': (linkMtu) => ({ message: bareMessageBytes, low: DEFAULT_BUFFER_LOW_BYTES, high: DEFAULT_BUFFER_HIGH_BYTES, mtu: sctpMtuForLink(linkMtu) }),
   'bare-best': (linkMtu) => ({ message: bareMessageBytes, low: DEFAULT_BUFFER_LOW_BYTES, high: DEFAULT_BUFFER_HIGH_BYTES, mtu: bestSctpMtu(linkMtu) }),
 };
 
@@ -306,7 +308,7 @@ function printTable(report) {
     `fileshare benchmark: ${report.runs} run(s) each, interleaved; ${report.sizeMiB} MiB stream/file; ${report.files} files of 0-${report.maxFileBytes} B; node ${process.version}; ${report.cpus} CPUs`,
   );
   lines.push(
-    `bare-fileshare: ${bareMessageBytes} B messages, buffered low/high ${DEFAULT_BUFFER_LOW_BYTES / MiB}/${DEFAULT_BUFFER_HIGH_BYTES / MiB} MiB, SCTP mtu unset; bare-best: same with SCTP mtu = min(link MTU, ${bestMtuCap}); setSctpSettings: not exposed by packages/peer's driver, not tried`,
+    `bare-fileshare: ${bareMessageBytes} B messages, buffered low/high ${DEFAULT_BUFFER_LOW_BYTES / MiB}/${DEFAULT_BUFFER_HIGH_BYTES / MiB} MiB, SCTP mtu as fileshare picks it (min(link MTU, 4000)); bare-best: same with SCTP mtu = min(link MTU, ${bestMtuCap}); setSctpSettings: not exposed by packages/peer's driver, not tried`,
   );
   const load = (l) => l.map((x) => x.toFixed(1)).join(' ');
   lines.push(`load average (1/5/15 min) at start ${load(report.loadAverageAtStart)}, at end ${load(report.loadAverageAtEnd)}; took ${report.seconds.toFixed(0)} s`);
@@ -358,7 +360,7 @@ const report = {
   mtus,
   variants,
   settings: {
-    bareFileshare: settingsOf['bare-fileshare'](),
+    bareFileshare: Object.fromEntries(mtus.map((m) => [m, settingsOf['bare-fileshare'](m)])),
     bareBest: Object.fromEntries(mtus.map((m) => [m, settingsOf['bare-best'](m)])),
     setSctpSettings: 'not exposed by the peer driver (packages/peer node-datachannel-driver.ts); not tried',
   },

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { createDiscovery, type Discovery } from '@fileshare/discovery';
 import { createPeerManager, type PeerManager } from '@fileshare/peer';
@@ -11,6 +12,7 @@ import { type Identity, loadIdentity } from './identity.js';
 import { ManualPeers } from './manual-peers.js';
 import { PeerDirectory } from './peer-directory.js';
 import { PeerLinks } from './peer-links.js';
+import { chooseSctpMtu } from './sctp-mtu.js';
 import { findPeerIn, waitForPeerOn } from './peer-lookup.js';
 import { TransferEvents } from './transfer-events.js';
 import { TrustBook } from './trust-book.js';
@@ -169,6 +171,8 @@ class Node implements FileshareNode {
       localId: this.deviceId,
       identity: { publicKey: identity.rawPublicKey, sign: (data) => identity.sign(data) },
       ...(bindAddress !== undefined ? { bindAddress } : {}),
+      // SCTP packets as large as the link to the peer allows (see sctp-mtu.ts).
+      sctpMtu: (peerId) => chooseSctpMtu(networkInterfaces(), this.directory.addressOf(peerId)),
       logger: this.logger,
       sendSignal: (peerId, message) => this.links.sendSignal(peerId, message),
     });

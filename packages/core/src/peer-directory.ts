@@ -103,6 +103,12 @@ export class PeerDirectory {
     return entry?.verified ? entry.name : undefined;
   }
 
+  /** The peer's IPv4/IPv6 address as we know it (listed, its mDNS hint, or its signaling hello); undefined if unknown. */
+  addressOf(peerId: string): string | undefined {
+    const entry = this.table.get(peerId);
+    return entry?.address || entry?.hint?.address || this.helloPeers.get(peerId)?.address || undefined;
+  }
+
   isLive(peerId: string): boolean {
     return this.table.get(peerId)?.live ?? false;
   }

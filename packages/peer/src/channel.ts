@@ -193,6 +193,8 @@ export class ChannelSource implements DataChannelProvider {
    * the control channel (a transfer's chunks, acks, offers). 0: none yet.
    */
   lastBulkAt = 0;
+  /** The remote description's `a=max-message-size` (see sdp.ts), set once it was accepted. */
+  maxMessageSize: number | undefined;
 
   constructor(
     private readonly connection: RtcConnection,

@@ -17,6 +17,8 @@ export interface RtcConnectionOptions {
   name: string;
   /** SCTP MTU in bytes (node-datachannel `mtu`). */
   mtu?: number;
+  /** The `a=max-message-size` we advertise (node-datachannel `maxMessageSize`). */
+  maxMessageSize?: number;
   /** Only gather candidates on this local address (node-datachannel `bindAddress`). */
   bindAddress?: string;
   /** One UDP port for all connections (node-datachannel `enableIceUdpMux`). */

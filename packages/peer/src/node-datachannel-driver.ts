@@ -33,6 +33,7 @@ class NdcConnection implements RtcConnection {
     // LAN only: no STUN/TURN servers, host candidates only.
     const config: RtcConfig = { iceServers: [] };
     if (options.mtu !== undefined) config.mtu = options.mtu;
+    if (options.maxMessageSize !== undefined) config.maxMessageSize = options.maxMessageSize;
     if (options.bindAddress !== undefined) config.bindAddress = options.bindAddress;
     if (options.enableIceUdpMux !== undefined) config.enableIceUdpMux = options.enableIceUdpMux;
     if (options.portRangeBegin !== undefined) config.portRangeBegin = options.portRangeBegin;

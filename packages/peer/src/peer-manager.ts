@@ -42,7 +42,7 @@ import type { RtcChannel, RtcConnection, RtcDriver } from './driver.js';
 import { SafeEmitter } from './emitter.js';
 import { PeerError, type PeerErrorCode, describeError } from './errors.js';
 import { createNodeDataChannelDriver } from './node-datachannel-driver.js';
-import { hasDataChannelSection } from './sdp.js';
+import { hasDataChannelSection, remoteMaxMessageSize } from './sdp.js';
 
 /**
  * The protocol's connection states. `initiated`: we sent an offer and wait (including the pauses
@@ -93,8 +93,18 @@ export interface PeerManagerInit {
   logger?: Logger;
   /** Default: see {@link PeerTiming}. */
   timing?: Partial<PeerTiming>;
-  /** SCTP MTU (node-datachannel `mtu`). Default: libdatachannel's (1200-byte packets). Up to ~4000 works on a 9000-byte link. */
-  sctpMtu?: number;
+  /**
+   * SCTP MTU (node-datachannel `mtu`): one value for every connection, or a function asked for
+   * each new connection with the peer's id (undefined, or a throw: the default). Default:
+   * libdatachannel's (1280-byte packets). Up to ~4000 works on a 9000-byte link.
+   */
+  sctpMtu?: number | ((peerId: string) => number | undefined);
+  /**
+   * The `a=max-message-size` we advertise (node-datachannel `maxMessageSize`): the largest message
+   * the peer may send us. Default: libdatachannel's (262 144). Tests set 65 536 to act like a
+   * standard WebRTC stack.
+   */
+  maxMessageSize?: number;
   /** Gather candidates on this local address only (libjuice `bindAddress`). Default: every interface. */
   bindAddress?: string;
   /** Share one UDP port between all connections. Default false. */
@@ -514,6 +524,7 @@ class DefaultPeerManager implements PeerManager {
     }
     try {
       attempt.conn.acceptAnswer(sdp);
+      attempt.source.maxMessageSize = remoteMaxMessageSize(sdp);
     } catch (error) {
       // Keep waiting: the answer timeout and retries still apply.
       const e = this.error('ERR_SET_REMOTE_DESCRIPTION', `Invalid answer from peer ${peerId}`, error);
@@ -573,6 +584,7 @@ class DefaultPeerManager implements PeerManager {
     let answer: string;
     try {
       answer = attempt.conn.acceptOffer(sdp);
+      attempt.source.maxMessageSize = remoteMaxMessageSize(sdp);
       attempt.mid = midOf(answer);
       answer = signSdp(answer, this.identity, 'answer', this.localId, peerId, sdp);
     } catch (error) {
@@ -744,11 +756,13 @@ class DefaultPeerManager implements PeerManager {
       released,
       markReleased,
     } as Omit<Attempt, 'conn' | 'source'> as Attempt;
-    const { sctpMtu, bindAddress, enableIceUdpMux, portRange } = this.init;
+    const { maxMessageSize, bindAddress, enableIceUdpMux, portRange } = this.init;
+    const sctpMtu = this.sctpMtuFor(peerId);
     attempt.conn = this.driver.createConnection(
       {
         name: `${this.localId.slice(0, 8)}-${peerId.slice(0, 8)}`,
         mtu: sctpMtu,
+        maxMessageSize,
         bindAddress,
         enableIceUdpMux,
         portRangeBegin: portRange?.begin,
@@ -763,6 +777,17 @@ class DefaultPeerManager implements PeerManager {
     );
     attempt.source = new ChannelSource(attempt.conn, peerId, this.logger);
     return attempt;
+  }
+
+  private sctpMtuFor(peerId: string): number | undefined {
+    const { sctpMtu } = this.init;
+    if (typeof sctpMtu !== 'function') return sctpMtu;
+    try {
+      return sctpMtu(peerId);
+    } catch (error) {
+      this.logger.warn('sctpMtu failed; using the default', { peerId, error: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
   }
 
   private adoptControl(attempt: Attempt, raw: RtcChannel): PeerChannel {

@@ -29,4 +29,10 @@ export interface DataChannelProvider {
   openChannel(label: string, options?: { signal?: AbortSignal }): Promise<DataChannelLike>;
   /** Channels the remote side opened (never the peer layer's own control channel). */
   onChannel(listener: (channel: DataChannelLike) => void): () => void;
+  /**
+   * The largest message, in bytes, the remote side accepts on this connection: its SDP
+   * `a=max-message-size` (RFC 8841), 65 536 when it advertised none. Undefined when unknown
+   * (a provider without a remote description, e.g. in tests); senders then assume 65 536.
+   */
+  readonly maxMessageSize?: number;
 }

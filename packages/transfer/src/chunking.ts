@@ -2,6 +2,21 @@
  * Chunk maths, kept pure so it can be checked at offsets beyond 2^32 without 4 GiB files.
  * Offsets are JS numbers: exact up to 2^53, and the wire header carries them in 64 bits.
  */
+import { MAX_TRANSFER_CHUNK_PAYLOAD_BYTES, MIN_TRANSFER_CHUNK_BYTES, TRANSFER_CHUNK_HEADER_BYTES } from '@fileshare/protocol';
+
+/** RFC 8841: what a peer accepts when it says nothing (`DataChannelProvider.maxMessageSize` unknown). */
+export const DEFAULT_PEER_MAX_MESSAGE_BYTES = 65_536;
+
+/**
+ * The chunk payload size a sender announces and uses: its configured size, cut so that a chunk
+ * message (16-byte header + payload) fits the peer's `a=max-message-size` (docs/PROTOCOL.md,
+ * "Data chunks"). Undefined when the peer's limit cannot hold the smallest chunk the protocol
+ * allows ({@link MIN_TRANSFER_CHUNK_BYTES}).
+ */
+export function sendChunkBytes(configured: number, peerMaxMessageBytes: number = DEFAULT_PEER_MAX_MESSAGE_BYTES): number | undefined {
+  const bytes = Math.min(configured, MAX_TRANSFER_CHUNK_PAYLOAD_BYTES, Math.floor(peerMaxMessageBytes) - TRANSFER_CHUNK_HEADER_BYTES);
+  return bytes >= MIN_TRANSFER_CHUNK_BYTES ? bytes : undefined;
+}
 
 export interface ChunkRange {
   offset: number;

@@ -4,7 +4,6 @@ import {
   type DataChannelLike,
   type DataChannelProvider,
   type Logger,
-  MAX_TRANSFER_CHUNK_PAYLOAD_BYTES,
   TRANSFER_CHUNK_HEADER_BYTES,
   TRANSFER_PROTOCOL_VERSION,
   type TransferEntry,
@@ -15,6 +14,7 @@ import {
 import { type TransferEventSink, TransferBase } from './common.js';
 import { CLOSE_GRACE_MS, PAGE_TARGET_BYTES, TEXT_PAGE_CODE_POINTS } from './constants.js';
 import { TransferError, asTransferError, readError, remoteError } from './errors.js';
+import { sendChunkBytes } from './chunking.js';
 import { ChunkReader, LOOK_AHEAD_FILE_BYTES, LookAhead, type WholeFile, hashPrefix } from './source-read.js';
 import { ProgressTracker } from './progress.js';
 import type { SourceEntry } from './scan.js';
@@ -77,6 +77,8 @@ export class OutgoingTransfer extends TransferBase {
   private readonly entries: SourceEntry[];
   private readonly totalBytes: number;
   private windowBytes = 0;
+  /** The `chunkBytes` of our offer: the configured size cut to the peer's message size limit. */
+  private chunkBytes = 0;
   private windowFiles = 0;
   private resumeExpected = 0;
   private readonly resume = new Map<number, { offset: number; sha256: string }>();
@@ -145,6 +147,15 @@ export class OutgoingTransfer extends TransferBase {
     // A decline that arrived with the channel's opening was delivered just now.
     if (this.isEnded) return;
 
+    const chunkBytes = sendChunkBytes(this.init.chunkBytes, provider.maxMessageSize);
+    if (chunkBytes === undefined) {
+      throw new TransferError(
+        'ERR_TRANSFER_FAILED',
+        `The peer accepts messages of at most ${provider.maxMessageSize} bytes, too small for a data chunk.`,
+      );
+    }
+    this.chunkBytes = chunkBytes;
+
     const wireEntries: TransferEntry[] = this.entries.map((e) => ({
       path: e.path,
       kind: e.kind,
@@ -160,7 +171,7 @@ export class OutgoingTransfer extends TransferBase {
       fileCount: wireEntries.length,
       totalBytes: this.totalBytes,
       channels: this.init.channels,
-      chunkBytes: this.init.chunkBytes,
+      chunkBytes,
       ...(isText ? { textBytes: this.totalBytes } : {}),
     });
     if (isText) {
@@ -212,7 +223,7 @@ export class OutgoingTransfer extends TransferBase {
   }
 
   private async sendAll(): Promise<void> {
-    const chunkBytes = Math.min(this.init.chunkBytes, this.windowBytes, MAX_TRANSFER_CHUNK_PAYLOAD_BYTES);
+    const chunkBytes = Math.min(this.chunkBytes, this.windowBytes);
     // Small files without resume state are opened, read and hashed ahead of the send loop, so
     // their file-system round trips overlap the sending of the files before them.
     const lookAhead = new LookAhead(this.entries, chunkBytes, (index, entry) => entry.kind === 'file' && entry.size <= LOOK_AHEAD_FILE_BYTES && !this.resume.has(index));

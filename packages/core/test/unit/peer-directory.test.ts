@@ -77,6 +77,15 @@ describe('peer directory: the authenticated connection is the authority', () => 
     expect(events.at(-1)).toEqual({ event: 'peer-updated', peerId: id(1), name: 'evil', address: '10.6.6.6', port: 6666 });
   });
 
+  it('addressOf gives the address a connection goes to (listed, else the hello\'s), for the SCTP mtu choice', () => {
+    const { directory } = setup();
+    expect(directory.addressOf(id(1))).toBeUndefined();
+    directory.hello(hello(1, '10.0.0.9'), false);
+    expect(directory.addressOf(id(1))).toBe('10.0.0.9');
+    directory.discovered(mdns(2, '10.0.0.2'));
+    expect(directory.addressOf(id(2))).toBe('10.0.0.2');
+  });
+
   it('a new attempt beside a live connection does not show the peer as connecting', () => {
     const { directory, events } = setup();
     directory.discovered(mdns(1));

@@ -232,6 +232,27 @@ describe('two peer managers over real node-datachannel', () => {
     channel.close();
   });
 
+  it('a side configured with maxMessageSize 65 536 advertises it; the other side reports it and libdatachannel refuses larger messages', async () => {
+    const { create, log } = network();
+    const a = create(A);
+    const b = create(B, { maxMessageSize: 65_536 });
+    await connect(a, b);
+    // B's answer carries its limit; A's offer carries libdatachannel's default.
+    expect(log.find((l) => l.from === B && l.message.kind === 'answer')!.message.data).toMatch(/^a=max-message-size:65536\r?$/m);
+    expect(a.channels(B)!.maxMessageSize).toBe(65_536);
+    expect(b.channels(A)!.maxMessageSize).toBe(262_144);
+
+    const received = new Promise<number>((resolve) => {
+      b.channels(A)!.onChannel((channel) => channel.onMessage((data) => resolve(data.length)));
+    });
+    const channel = await a.channels(B)!.openChannel('fileshare-test/limit');
+    // One byte over the advertised limit: what a 64 KiB chunk plus its 16-byte header used to be.
+    expect(() => channel.send(Buffer.alloc(65_552))).toThrow(/size/i);
+    channel.send(Buffer.alloc(65_536));
+    await expect(received).resolves.toBe(65_536);
+    channel.close();
+  });
+
   it('when one side closes, the other sees disconnected and not-connected; seen again, it reconnects', async () => {
     const { create } = network();
     const a = create(A);

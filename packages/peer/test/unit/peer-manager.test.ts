@@ -5,6 +5,7 @@ import {
   type PeerConnectedEvent,
   type PeerDisconnectedEvent,
   type PeerManager,
+  type PeerManagerInit,
   type PeerStateEvent,
   type PeerTiming,
   type SignalIgnoredEvent,
@@ -42,7 +43,13 @@ interface Rig {
 
 let rigs: Rig[] = [];
 
-function rig(options: { timing?: Partial<PeerTiming>; sendSignal?: (to: string, m: SignalMessage) => Promise<void> } = {}): Rig {
+function rig(
+  options: {
+    timing?: Partial<PeerTiming>;
+    sendSignal?: (to: string, m: SignalMessage) => Promise<void>;
+    init?: Pick<PeerManagerInit, 'sctpMtu' | 'maxMessageSize'>;
+  } = {},
+): Rig {
   const driver = new FakeDriver();
   const sent: Rig['sent'] = [];
   const warnings: string[] = [];
@@ -58,6 +65,7 @@ function rig(options: { timing?: Partial<PeerTiming>; sendSignal?: (to: string, 
     driver,
     logger,
     timing: options.timing,
+    ...options.init,
     sendSignal:
       options.sendSignal ??
       ((to, message) => {
@@ -124,6 +132,34 @@ afterEach(async () => {
   for (const r of rigs) await r.manager.close();
   expect(jest.getTimerCount()).toBe(0);
   jest.useRealTimers();
+});
+
+describe('connection options', () => {
+  it('sctpMtu as a function is asked per connection with the peer id, as initiator and as responder', () => {
+    const asked: string[] = [];
+    const r = rig({ init: { sctpMtu: (peerId) => (asked.push(peerId), peerId === HIGHER ? 4000 : undefined), maxMessageSize: 65_536 } });
+    r.manager.peerSeen(HIGHER);
+    expect(r.driver.last.options).toMatchObject({ mtu: 4000, maxMessageSize: 65_536 });
+    r.manager.handleSignal(offerFrom(LOWER));
+    expect(r.driver.last.options.mtu).toBeUndefined();
+    expect(asked).toEqual([HIGHER, LOWER]);
+  });
+
+  it('sctpMtu as a number applies to every connection; a throwing function means the default, with a warning', () => {
+    const fixed = rig({ init: { sctpMtu: 1500 } });
+    fixed.manager.peerSeen(HIGHER);
+    expect(fixed.driver.last.options.mtu).toBe(1500);
+    const broken = rig({
+      init: {
+        sctpMtu: () => {
+          throw new Error('no /sys');
+        },
+      },
+    });
+    broken.manager.peerSeen(HIGHER);
+    expect(broken.driver.last.options.mtu).toBeUndefined();
+    expect(broken.warnings).toContain('sctpMtu failed; using the default');
+  });
 });
 
 describe('initiator (our id is lower)', () => {

@@ -77,6 +77,35 @@ describe('transfer over real data channels', () => {
     expect(await listTree(join(rig.receiveDir, '.fileshare-partial'))).toEqual([]);
   }, 150_000);
 
+  it('to a peer advertising a=max-message-size 65 536, every chunk message fits it and the files arrive verified', async () => {
+    // Side b's libdatachannel advertises 65 536, so side a's refuses to send anything larger (a
+    // 16-byte header + 64 KiB chunk was refused before the sender honoured the limit).
+    rig = await createRig({ pair: { bMaxMessageSize: 65_536 } });
+    const files: Record<string, number> = { 'big.bin': 3 * MiB + 12_345, 'mid.bin': 200_000, 'small.bin': 70_000, 'tiny.txt': 10 };
+    for (const [path, size] of Object.entries(files)) await randomFile(join(rig.senderDir, path), size);
+    let largest = 0;
+    let chunkBytes = 0;
+    rig.pair.b.setInboundFilter((data) => {
+      if (typeof data === 'string') {
+        const message = JSON.parse(data) as { type?: string; chunkBytes?: number };
+        if (message.type === 'offer') chunkBytes = message.chunkBytes!;
+      } else {
+        largest = Math.max(largest, data.length);
+      }
+      return true;
+    });
+    const received = nextEvent(rig.receiver, 'complete');
+    const result = await rig.sender.sendFiles(RECEIVER_ID, Object.keys(files).map((p) => join(rig!.senderDir, p)));
+    await received;
+    expect(chunkBytes).toBe(65_536 - 16);
+    expect(largest).toBe(65_536);
+    for (const path of Object.keys(files)) {
+      const sha = await sha256File(join(rig.senderDir, path));
+      expect(await sha256File(join(rig.receiveDir, path))).toBe(sha);
+      expect(result.files.find((f) => f.path === path)?.sha256).toBe(sha);
+    }
+  }, 60_000);
+
   it('never overwrites: a taken file name becomes "a (1).txt", a taken folder "photos (1)"', async () => {
     rig = await createRig();
     await writeFile(join(rig.senderDir, 'a.txt'), 'new a');

@@ -6,7 +6,7 @@ import { dirname, join, relative } from 'node:path';
 import { TRANSFER_CHUNK_HEADER_BYTES } from '@fileshare/protocol';
 import { createTransferService } from '../../src/index.js';
 import type { TransferEvents, TransferService, TransferServiceInit } from '../../src/index.js';
-import { type PeerPair, createPeerPair } from './ndc-pair.js';
+import { type PairOptions, type PeerPair, createPeerPair } from './ndc-pair.js';
 
 export const SENDER_ID = 'a'.repeat(32);
 export const RECEIVER_ID = 'b'.repeat(32);
@@ -112,7 +112,9 @@ const testLogger = process.env['FILESHARE_TEST_LOG']
     }
   : undefined;
 
-export async function createRig(options: { sender?: Partial<TransferServiceInit>; receiver?: Partial<TransferServiceInit> } = {}): Promise<Rig> {
+export async function createRig(
+  options: { sender?: Partial<TransferServiceInit>; receiver?: Partial<TransferServiceInit>; pair?: PairOptions } = {},
+): Promise<Rig> {
   const dir = await tempDir();
   const senderDir = join(dir, 'src');
   const receiveDir = join(dir, 'recv');
@@ -120,7 +122,7 @@ export async function createRig(options: { sender?: Partial<TransferServiceInit>
   const logger = testLogger ? { logger: testLogger } : {};
   const sender = createTransferService({ localName: 'Alice', receiveDir: join(dir, 'sender-recv'), ...logger, ...options.sender });
   const receiver = createTransferService({ localName: 'Bob', receiveDir, acceptPolicy: () => 'accept', ...logger, ...options.receiver });
-  let pair = await createPeerPair();
+  let pair = await createPeerPair(options.pair);
   const attach = (): void => {
     sender.attachPeer(RECEIVER_ID, pair.a);
     receiver.attachPeer(SENDER_ID, pair.b);
@@ -137,7 +139,7 @@ export async function createRig(options: { sender?: Partial<TransferServiceInit>
       pair.close();
       sender.detachPeer(RECEIVER_ID);
       receiver.detachPeer(SENDER_ID);
-      pair = await createPeerPair();
+      pair = await createPeerPair(options.pair);
       rig.pair = pair;
       attach();
     },

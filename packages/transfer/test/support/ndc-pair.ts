@@ -134,6 +134,8 @@ export class NdcProvider implements DataChannelProvider {
   private inboundFilter: ((data: string | Buffer) => boolean) | undefined;
   /** Counts channels opened by this side, for tests that look at the channel count. */
   opened: string[] = [];
+  /** What the peer layer would report from the remote `a=max-message-size`; undefined: unknown. */
+  maxMessageSize: number | undefined;
 
   constructor(readonly pc: PeerConnection) {
     pc.onDataChannel((dc) => {
@@ -246,9 +248,9 @@ const PAIR_ATTEMPTS = 3;
  * hung with no transfer started). The product's peer layer has a connect timeout and retries for
  * this; the test pair gets the same: a bounded wait, then a fresh pair.
  */
-export async function createPeerPair(): Promise<PeerPair> {
+export async function createPeerPair(options: PairOptions = {}): Promise<PeerPair> {
   for (let attempt = 1; ; attempt++) {
-    const pair = connectPair();
+    const pair = connectPair(options);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), PAIR_ATTEMPT_TIMEOUT_MS);
@@ -262,14 +264,26 @@ export async function createPeerPair(): Promise<PeerPair> {
   }
 }
 
-function connectPair(): { pair: PeerPair; ready: Promise<void> } {
+export interface PairOptions {
+  /**
+   * The `a=max-message-size` side b advertises (node-datachannel `maxMessageSize`), as a standard
+   * WebRTC stack would; side a's provider then reports it, as packages/peer does.
+   */
+  bMaxMessageSize?: number;
+}
+
+function connectPair(options: PairOptions): { pair: PeerPair; ready: Promise<void> } {
   const config = { iceServers: [], bindAddress: '127.0.0.1' };
   const pcA = new nodeDataChannel.PeerConnection('a', config);
-  const pcB = new nodeDataChannel.PeerConnection('b', config);
+  const pcB = new nodeDataChannel.PeerConnection(
+    'b',
+    options.bMaxMessageSize !== undefined ? { ...config, maxMessageSize: options.bMaxMessageSize } : config,
+  );
   wire(pcA, pcB);
   wire(pcB, pcA);
   const a = new NdcProvider(pcA);
   const b = new NdcProvider(pcB);
+  a.maxMessageSize = options.bMaxMessageSize;
   // A first channel negotiates the SCTP association; the transfer layer then opens its own.
   const warmRemote = new Promise<DataChannelLike>((resolve) => {
     const off = b.onChannel((ch) => {

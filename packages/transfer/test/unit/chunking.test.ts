@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { decodeChunk, encodeChunk } from '@fileshare/protocol';
-import { ReorderBuffer, chunkAt, chunkCount, chunkRanges } from '../../src/chunking.js';
+import { ReorderBuffer, chunkAt, chunkCount, chunkRanges, sendChunkBytes } from '../../src/chunking.js';
 
 const FOUR_GIB = 2 ** 32;
 
@@ -108,5 +108,28 @@ describe('reorder buffer', () => {
     expect(early.add(10, bytes(10))).toBeUndefined();
     expect(early.rebase(50)).toMatch(/before the start/);
     expect(new ReorderBuffer<Buffer>(100, 0).rebase(101)).toMatch(/outside/);
+  });
+});
+
+describe('sendChunkBytes: a chunk message (16-byte header + payload) fits the peer\'s a=max-message-size', () => {
+  it('cuts the configured size to the peer limit minus the header; unknown means 65 536', () => {
+    expect(sendChunkBytes(65_536, 65_536)).toBe(65_520);
+    expect(sendChunkBytes(65_536)).toBe(65_520);
+    expect(sendChunkBytes(65_536, 262_144)).toBe(65_536);
+    expect(sendChunkBytes(200_000, 100_000)).toBe(99_984);
+    expect(sendChunkBytes(300_000, 262_144)).toBe(262_128);
+    expect(sendChunkBytes(4096, 65_536)).toBe(4096);
+  });
+
+  it('never yields a chunk below the protocol minimum (1024) or a message above the limit', () => {
+    expect(sendChunkBytes(65_536, 1039)).toBeUndefined();
+    expect(sendChunkBytes(65_536, 1040)).toBe(1024);
+    fc.assert(
+      fc.property(fc.integer({ min: 1024, max: 262_128 }), fc.integer({ min: 0, max: 1_000_000 }), (configured, limit) => {
+        const bytes = sendChunkBytes(configured, limit);
+        if (bytes === undefined) return limit - 16 < 1024;
+        return bytes >= 1024 && bytes <= configured && bytes + 16 <= limit && bytes + 16 <= 262_144;
+      }),
+    );
   });
 });
