@@ -2,16 +2,13 @@
 // Each test is bounded in time and checks the hashes on disk and what both sides reported.
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLan, describeLan, type Lan } from '@fileshare/lan';
-import { type AgentEvent, type AgentProcess, startAgent, tempDir } from './support.js';
+import { type AgentEvent, type AgentProcess, MiB, randomFile, sha256, startAgent, tempDir } from './support.js';
 
 const run = promisify(execFile);
-const MiB = 1024 * 1024;
 /**
  * packages/peer PEER_GONE_DETECTION_BOUND_MS: a peer that vanished in the middle of a transfer is
  * noticed 15-16 s after the last thing heard from it, 17 s at most (5-6 s when idle).
@@ -24,29 +21,6 @@ const REPORT_SLACK_MS = 1_500;
  * per host on this 2-core machine); 128 MiB keeps the file within ~3 minutes.
  */
 const LOSS_5_BYTES = 128 * MiB;
-
-async function randomFile(path: string, bytes: number): Promise<void> {
-  const handle = await open(path, 'w');
-  try {
-    for (let written = 0; written < bytes; ) {
-      const chunk = randomBytes(Math.min(8 * MiB, bytes - written));
-      await handle.write(chunk);
-      written += chunk.length;
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-function sha256(path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (c) => hash.update(c))
-      .on('end', () => done(hash.digest('hex')))
-      .on('error', fail);
-  });
-}
 
 /** Names in `dir` that a person would take for received files (the partial-data bookkeeping excluded). */
 async function visibleEntries(dir: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -253,4 +253,31 @@ export class FixtureProcess {
 /** Runs `attacker.mjs <mode> <options>` on a rig host. */
 export function startAttacker(host: LanHost, mode: string, options: Record<string, unknown>): FixtureProcess {
   return new FixtureProcess(host.spawn(process.execPath, [join(FIXTURES, 'attacker.mjs'), mode, JSON.stringify(options)]));
+}
+
+export const MiB = 1024 * 1024;
+
+/** A file of `bytes` random bytes (incompressible, so nothing on the way can shortcut it). */
+export async function randomFile(path: string, bytes: number): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    for (let written = 0; written < bytes; ) {
+      const chunk = randomBytes(Math.min(8 * MiB, bytes - written));
+      await handle.write(chunk);
+      written += chunk.length;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** SHA-256 of a file, streamed. */
+export function sha256(path: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (c) => hash.update(c))
+      .on('end', () => done(hash.digest('hex')))
+      .on('error', fail);
+  });
 }

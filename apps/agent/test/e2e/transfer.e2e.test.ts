@@ -1,35 +1,20 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, mkdir, open, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createLan, describeLan, waitForOutput, type Lan } from '@fileshare/lan';
-import { type AgentEvent, type AgentProcess, FIXTURES, isState, onJsonLines, startAgent, tempDir } from './support.js';
-
-const MiB = 1024 * 1024;
-
-async function randomFile(path: string, bytes: number): Promise<void> {
-  const handle = await open(path, 'w');
-  try {
-    for (let written = 0; written < bytes; ) {
-      const chunk = randomBytes(Math.min(8 * MiB, bytes - written));
-      await handle.write(chunk);
-      written += chunk.length;
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-function sha256(path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (c) => hash.update(c))
-      .on('end', () => done(hash.digest('hex')))
-      .on('error', fail);
-  });
-}
+import {
+  type AgentEvent,
+  type AgentProcess,
+  FIXTURES,
+  MiB,
+  isState,
+  onJsonLines,
+  randomFile,
+  sha256,
+  startAgent,
+  tempDir,
+} from './support.js';
 
 /** Every file and folder under `root`, relative, with a hash for files: the tree as a user sees it. */
 async function snapshot(root: string): Promise<Record<string, string>> {
