@@ -71,13 +71,17 @@ describeLan('peers find and connect (agent run on the LAN rig)', () => {
       }
     }
 
-    // SIGTERM: a clean exit with mDNS goodbyes; the others remove it within 2 s.
+    // SIGTERM: a clean exit with mDNS goodbyes and closed connections; the others remove it within
+    // 2 s. The authenticated connection, not mDNS, is the authority (docs/SECURITY.md): a peer the
+    // others already heard of over mDNS goes with reason `goodbye`; one they know only through its
+    // proven connection (its mDNS answer had not arrived yet: the mesh forms in ~0.1 s, before
+    // the answers' 20-120 ms delay has run out everywhere) goes with `closed` when that closes.
     const stoppedAt = Date.now();
     list[2]!.kill('SIGTERM');
     expect(await list[2]!.exited).toBe(0);
     for (const agent of list.slice(0, 2)) {
       const removed = await agent.waitFor((e) => e.event === 'peer-removed' && e.peerId === ids[2], 5000, 'peer-removed');
-      expect(removed.reason).toBe('goodbye');
+      expect(['goodbye', 'closed']).toContain(removed.reason);
       expect((removed.at as number) - stoppedAt).toBeLessThan(2000);
     }
 
