@@ -286,17 +286,7 @@ function reduceAction(state: UiState, a: UiAction): UiState {
       if (!offer) return state;
       const offers = state.offers.filter((o) => o.transferId !== a.transferId);
       if (a.decision === 'decline') {
-        const entry: HistoryEntry = {
-          id: offer.transferId,
-          direction: 'receive',
-          peerId: offer.peerId,
-          peerName: offer.peerName,
-          what: summarizeFiles(offer.files),
-          totalBytes: offer.totalBytes,
-          outcome: 'declined',
-          reason: 'you declined',
-        };
-        return finish({ ...state, offers }, entry);
+        return finish({ ...state, offers }, declinedEntry(offer, 'you declined'));
       }
       const transfers = state.transfers.map((t) => (t.id === a.transferId ? { ...t, phase: 'running' as const } : t));
       const next: UiState = { ...state, offers, transfers };
@@ -360,16 +350,7 @@ function reduceAction(state: UiState, a: UiAction): UiState {
       let next: UiState = { ...state, peers: state.peers.map((p) => (p.id === a.peerId ? { ...p, blocked: true } : p)) };
       // The node declines what that peer has waiting; the queue says so right away.
       for (const offer of state.offers.filter((o) => o.peerId === a.peerId)) {
-        next = finish(next, {
-          id: offer.transferId,
-          direction: 'receive',
-          peerId: offer.peerId,
-          peerName: offer.peerName,
-          what: summarizeFiles(offer.files),
-          totalBytes: offer.totalBytes,
-          outcome: 'declined',
-          reason: 'you blocked it',
-        });
+        next = finish(next, declinedEntry(offer, 'you blocked it'));
       }
       if (next.trust?.peerId === a.peerId) {
         const { trust: _t, ...rest } = next;
@@ -454,6 +435,20 @@ function failedEntry(state: UiState, id: string, direction: TransferDirection, p
     totalBytes: live?.totalBytes ?? offer?.totalBytes ?? 0,
     outcome: outcomeOf(code),
     reason: message,
+  };
+}
+
+/** The history entry of an incoming offer that was declined here (by a person or by blocking its sender). */
+function declinedEntry(offer: PendingOffer, reason: string): HistoryEntry {
+  return {
+    id: offer.transferId,
+    direction: 'receive',
+    peerId: offer.peerId,
+    peerName: offer.peerName,
+    what: summarizeFiles(offer.files),
+    totalBytes: offer.totalBytes,
+    outcome: 'declined',
+    reason,
   };
 }
 
