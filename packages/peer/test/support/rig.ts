@@ -1,4 +1,5 @@
 // A peer manager on the fake driver, recording what it sends, emits and logs.
+import { afterEach, beforeEach, expect, jest } from '@jest/globals';
 import type { Logger, SignalMessage } from '@fileshare/protocol';
 import {
   type PeerConnectedEvent,
@@ -70,4 +71,26 @@ export function createRig(key: TestKey, timing?: Partial<PeerTiming>): Rig {
   manager.on('disconnected', (e) => rig.disconnected.push(e));
   manager.on('signal-ignored', (e) => rig.ignored.push(e));
   return rig;
+}
+
+/**
+ * For a test file: fake timers around each test, and every rig made through the returned
+ * function closed after it, with no timer left behind.
+ */
+export function useFakeTimerRigs(): (key: TestKey, timing?: Partial<PeerTiming>) => Rig {
+  let rigs: Rig[] = [];
+  beforeEach(() => {
+    jest.useFakeTimers();
+    rigs = [];
+  });
+  afterEach(async () => {
+    for (const r of rigs) await r.manager.close();
+    expect(jest.getTimerCount()).toBe(0);
+    jest.useRealTimers();
+  });
+  return (key, timing) => {
+    const r = createRig(key, timing);
+    rigs.push(r);
+    return r;
+  };
 }

@@ -1,5 +1,5 @@
 // Bounds under abuse: a flood of announced peers or of offers costs bounded work.
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import {
   CONTROL_CHANNEL_LABEL,
@@ -12,7 +12,7 @@ import {
 } from '../../src/index.js';
 import { fakeSdp, flush } from './fake-driver.js';
 import { type TestKey, signAs, sortedKeys, testKey } from '../support/identities.js';
-import { type Rig, createRig } from '../support/rig.js';
+import { type Rig, useFakeTimerRigs } from '../support/rig.js';
 import { HIGH_PRIORITY_RESERVED_ATTEMPTS, MAX_LOW_PRIORITY_ATTEMPTS, PeerQueue, TokenBucket } from '../../src/attempt-limits.js';
 import { type PeerManager, createPeerManager } from '../../src/index.js';
 import type { SignalMessage } from '@fileshare/protocol';
@@ -27,23 +27,7 @@ function lowKey(): TestKey {
 }
 const highId = (): string => `f${randomBytes(16).toString('hex').slice(1)}`;
 
-let rigs: Rig[] = [];
-const rig = (key: TestKey): Rig => {
-  const r = createRig(key);
-  rigs.push(r);
-  return r;
-};
-
-beforeEach(() => {
-  jest.useFakeTimers();
-  rigs = [];
-});
-
-afterEach(async () => {
-  for (const r of rigs) await r.manager.close();
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
+const rig = useFakeTimerRigs();
 
 /** Every open connection fails (as a bystander that never answers ICE would): its round ends. */
 function failAll(r: Rig): void {

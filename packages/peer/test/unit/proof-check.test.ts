@@ -1,10 +1,10 @@
 // Offers and answers must prove the sender's key before the peer manager acts on them.
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { SignalMessage } from '@fileshare/protocol';
 import { CONTROL_CHANNEL_LABEL, createPeerManager } from '../../src/index.js';
 import { FakeDriver, fakeSdp, flush, randomFingerprint } from './fake-driver.js';
 import { signAs, sortedKeys, testKey } from '../support/identities.js';
-import { type Rig, createRig } from '../support/rig.js';
+import { type Rig, useFakeTimerRigs } from '../support/rig.js';
 
 const keys = sortedKeys(5);
 const LOWER = keys[0]!;
@@ -13,23 +13,8 @@ const LOCAL = keys[2]!;
 const HIGHER = keys[3]!;
 const HIGHER_2 = keys[4]!;
 
-let rigs: Rig[] = [];
-const rig = (): Rig => {
-  const r = createRig(LOCAL);
-  rigs.push(r);
-  return r;
-};
-
-beforeEach(() => {
-  jest.useFakeTimers();
-  rigs = [];
-});
-
-afterEach(async () => {
-  for (const r of rigs) await r.manager.close();
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
+const rigFor = useFakeTimerRigs();
+const rig = (): Rig => rigFor(LOCAL);
 
 const offer = (peerId: string, data: string): SignalMessage => ({ kind: 'offer', peer_id: peerId, data });
 const answer = (peerId: string, data: string): SignalMessage => ({ kind: 'answer', peer_id: peerId, data });
