@@ -1,24 +1,7 @@
-import { safeForTerminal, type NodeEvent } from '@fileshare/core';
+import { formatBytes, safeForTerminal, type NodeEvent } from '@fileshare/core';
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
-}
+// One set of units for both apps (core's), so a size reads the same in the agent and the TUI.
+export { formatBytes, formatDuration, formatRate } from '@fileshare/core';
 
 export function progressBar(bytes: number, total: number, width = 24): string {
   const fraction = total > 0 ? Math.min(1, bytes / total) : 1;

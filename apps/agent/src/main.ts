@@ -10,7 +10,7 @@ import {
 import { parseDeviceId } from './device-id.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { exitWhenFlushed } from './exit.js';
-import { describeEvent, formatBytes, formatDuration, progressBar, trustAddCommand } from './format.js';
+import { describeEvent, formatBytes, formatDuration, formatRate, progressBar, trustAddCommand } from './format.js';
 import { jsonLine } from './json.js';
 import { stderrLogger } from './logger.js';
 import { registerTrustCommands } from './trust-command.js';
@@ -155,8 +155,8 @@ function progressRenderer(json: boolean): { update(e: NodeEvent): void; done(): 
   return {
     update(e) {
       if (!tty || e.event !== 'transfer-progress') return;
-      const eta = e.etaSeconds !== undefined ? formatDuration(e.etaSeconds) : '--:--';
-      process.stderr.write(`\r${progressBar(e.bytes, e.totalBytes)} ${formatBytes(e.bytes)}/${formatBytes(e.totalBytes)} ${formatBytes(e.bytesPerSecond)}/s ETA ${eta}\u001b[K`);
+      const eta = formatDuration(e.etaSeconds);
+      process.stderr.write(`\r${progressBar(e.bytes, e.totalBytes)} ${formatBytes(e.bytes)}/${formatBytes(e.totalBytes)} ${formatRate(e.bytesPerSecond)} ETA ${eta}\u001b[K`);
       drawn = true;
     },
     done() {

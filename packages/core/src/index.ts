@@ -10,3 +10,4 @@ export { HELLO_PEER_TTL_MS, MAX_HELLO_PEERS, MAX_UNVERIFIED_PEERS } from './peer
 export { WARNING_REPEAT_MS, WARNINGS_PER_MINUTE } from './warning-limiter.js';
 export { FileshareError } from '@fileshare/protocol';
 export type { Logger } from '@fileshare/protocol';
+export { formatBytes, formatDuration, formatRate } from './units.js';
