@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign,
 import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deviceIdFromPublicKey, type DeviceId } from '@fileshare/protocol';
+import { deviceIdFromPublicKey, rawEd25519PublicKey, type DeviceId } from '@fileshare/protocol';
 import { CoreError } from './errors.js';
 import { assertPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from './private-state.js';
 
@@ -27,16 +27,10 @@ export interface Identity {
   release(): Promise<void>;
 }
 
-function rawKeyOf(publicKey: KeyObject): Uint8Array {
-  const jwk = publicKey.export({ format: 'jwk' });
-  if (typeof jwk.x !== 'string') throw new Error('Ed25519 public key without x');
-  return new Uint8Array(Buffer.from(jwk.x, 'base64url'));
-}
-
 function fromPrivateKey(privateKey: KeyObject): Omit<Identity, 'kind' | 'release'> {
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`the device key is ${privateKey.asymmetricKeyType ?? 'not'} an Ed25519 key`);
   const publicKey = createPublicKey(privateKey);
-  const rawPublicKey = rawKeyOf(publicKey);
+  const rawPublicKey = rawEd25519PublicKey(publicKey);
   return {
     deviceId: deviceIdFromPublicKey(rawPublicKey),
     privateKey,

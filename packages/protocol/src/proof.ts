@@ -160,6 +160,26 @@ export function ed25519PublicKey(raw: Uint8Array): KeyObject | undefined {
   }
 }
 
+/** The DER SPKI header of every Ed25519 public key (RFC 8410): the raw 32-byte key follows it. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/**
+ * The raw 32-byte public key of an Ed25519 key (private or public). Read from the DER SPKI
+ * export, never the JWK one: Node 20's JWK export holds the key's mutex while it allocates
+ * strings, and a garbage collection at that moment that frees the `generateKeyPairSync` job
+ * of the same key locks that mutex again: the process deadlocks (seen about once per few
+ * thousand fresh keys; reproduced in isolation, fixed upstream when Node 22 dropped
+ * ManagedEVPPKey).
+ */
+export function rawEd25519PublicKey(key: KeyObject): Uint8Array {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  const der = publicKey.export({ format: 'der', type: 'spki' });
+  if (der.byteLength !== ED25519_SPKI_PREFIX.byteLength + ED25519_PUBLIC_KEY_BYTES || !der.subarray(0, ED25519_SPKI_PREFIX.byteLength).equals(ED25519_SPKI_PREFIX)) {
+    throw new Error(`not an Ed25519 public key (${publicKey.asymmetricKeyType ?? 'unknown type'})`);
+  }
+  return new Uint8Array(der.subarray(ED25519_SPKI_PREFIX.byteLength));
+}
+
 function fail(code: ProofErrorCode, message: string): { ok: false; error: ProofError } {
   return err(new ProofError(code, message));
 }

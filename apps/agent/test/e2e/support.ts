@@ -1,11 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LanHost } from '@fileshare/lan';
+import { deviceIdFromPublicKey, rawEd25519PublicKey } from '@fileshare/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const AGENT_MAIN = resolve(here, '../../dist/main.js');
@@ -134,9 +135,7 @@ export interface TestKey {
 export function keyWhere(wanted: (id: string) => boolean = () => true, maxTries = 100_000): TestKey {
   for (let i = 0; i < maxTries; i++) {
     const { privateKey } = generateKeyPairSync('ed25519');
-    const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
-    // The protocol's device id: the first 16 bytes of SHA-256 over the raw public key, in hex.
-    const id = createHash('sha256').update(Buffer.from(x ?? '', 'base64url')).digest('hex').slice(0, 32);
+    const id = deviceIdFromPublicKey(rawEd25519PublicKey(privateKey));
     if (wanted(id)) return { id, pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
   }
   throw new Error('no key with the wanted id');
