@@ -1,3 +1,5 @@
+import type { PeerTiming } from './types.js';
+
 /**
  * Label of the data channel the initiator creates with every offer. It exists so that the offer
  * has an `m=application` section (libdatachannel negotiates nothing without a channel or track),
@@ -93,3 +95,16 @@ export const REFUSAL_LOG_LIMIT = 5;
 export const REFUSAL_LOG_WINDOW_MS = 10_000;
 /** Peers (lower ids) whose ICE candidates we hold ahead of their offer; beyond it the oldest peer's are dropped. */
 export const MAX_EARLY_CANDIDATE_PEERS = 64;
+
+/** `timing` with every value it leaves out set to its default. */
+export function timingWithDefaults(timing: Partial<PeerTiming> = {}): PeerTiming {
+  return {
+    answerTimeoutMs: timing.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+    retryDelaysMs: [...(timing.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)],
+    candidateBufferTtlMs: timing.candidateBufferTtlMs ?? DEFAULT_CANDIDATE_BUFFER_TTL_MS,
+    connectTimeoutMs: timing.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    keepaliveIntervalMs: timing.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+    keepaliveTimeoutMs: timing.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+    busyKeepaliveTimeoutMs: timing.busyKeepaliveTimeoutMs ?? DEFAULT_BUSY_KEEPALIVE_TIMEOUT_MS,
+  };
+}

@@ -48,3 +48,8 @@ export class PeerError extends FileshareError {
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A PeerError for a failure of the WebRTC stack (or our signing): `what` failed, then the cause's message. */
+export function wrapError(code: PeerErrorCode, what: string, cause: unknown): PeerError {
+  return new PeerError(code, `${what}: ${describeError(cause)}`, { cause });
+}

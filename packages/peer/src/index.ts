@@ -1,16 +1,16 @@
-export {
-  createPeerManager,
-  type PeerManager,
-  type PeerManagerInit,
-  type PeerManagerEvents,
-  type PeerState,
-  type PeerTiming,
-  type PeerStateEvent,
-  type PeerConnectedEvent,
-  type PeerDisconnectedEvent,
-  type SignalIgnoredEvent,
-  type OfferSentEvent,
-} from './peer-manager.js';
+export { createPeerManager } from './peer-manager.js';
+export type {
+  PeerManager,
+  PeerManagerInit,
+  PeerManagerEvents,
+  PeerState,
+  PeerTiming,
+  PeerStateEvent,
+  PeerConnectedEvent,
+  PeerDisconnectedEvent,
+  SignalIgnoredEvent,
+  OfferSentEvent,
+} from './types.js';
 export { PeerError, type PeerErrorCode } from './errors.js';
 export type { PeerIdentity } from './proof-check.js';
 export {
