@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createDiscovery, type Discovery } from '@fileshare/discovery';
 import { createPeerManager, type PeerManager } from '@fileshare/peer';
 import { FileshareError, type Logger, isDeviceId, sanitizeDeviceName, silentLogger } from '@fileshare/protocol';
@@ -14,6 +14,8 @@ import { PeerDirectory } from './peer-directory.js';
 import { PeerLinks } from './peer-links.js';
 import { chooseSctpMtu } from './sctp-mtu.js';
 import { findPeerIn, waitForPeerOn } from './peer-lookup.js';
+import { DONE_RECORDS_DIR } from './constants.js';
+import { transferTestHooks } from './test-hooks.js';
 import { TransferEvents } from './transfer-events.js';
 import { TrustBook } from './trust-book.js';
 import { openTrustStore } from './trust-store.js';
@@ -141,6 +143,9 @@ class Node implements FileshareNode {
       receiveDir: this.receiveDir,
       acceptPolicy: (offer) => this.transferEvents!.admit(offer),
       ...(this.init.channelsPerTransfer !== undefined ? { channelsPerTransfer: this.init.channelsPerTransfer } : {}),
+      // In the private state folder, not the receive folder: nothing of ours stays among the files.
+      doneRecordsDir: join(stateDir, DONE_RECORDS_DIR),
+      ...transferTestHooks(process.env, this.logger),
       logger: this.logger,
     });
     const view = {
@@ -325,7 +330,7 @@ class Node implements FileshareNode {
     return summarize(await this.requireTransfers().sendFiles(id, paths, options));
   }
 
-  async sendText(peerId: string, text: string, options: { signal?: AbortSignal } = {}): Promise<TransferResult> {
+  async sendText(peerId: string, text: string, options: { signal?: AbortSignal; onStarted?: (transferId: string) => void } = {}): Promise<TransferResult> {
     const id = this.requireConnected(peerId);
     return summarize(await this.requireTransfers().sendText(id, text, options));
   }

@@ -164,6 +164,17 @@ export class TransferEvents {
       if (decision?.action === 'ask' && !this.gate.isShown(o.transferId)) return; // shown when its turn comes
       this.emitOffered(o, this.gate.isShown(o.transferId), decision?.trusted ?? false, decision?.lookalikeOf);
     });
+    transfers.on('started', (s) =>
+      this.deps.emit({
+        event: 'transfer-started',
+        transferId: s.transferId,
+        direction: s.direction,
+        peerId: s.peerId,
+        totalBytes: s.totalBytes,
+        resumeFromBytes: s.resumeFromBytes,
+        alreadyThereFiles: s.alreadyThereFiles,
+      }),
+    );
     transfers.on('progress', (p) =>
       this.deps.emit({
         event: 'transfer-progress',

@@ -110,6 +110,12 @@ export interface CompletedFile {
   path: string;
   size: number;
   sha256: string;
+  /**
+   * True when this file was not sent again because the receiver already held it verified (same
+   * sender device, path, size, mtime and SHA-256, from an earlier transfer): no second copy was
+   * made, and on the receiver `path` is where the earlier copy lies.
+   */
+  alreadyThere?: boolean;
 }
 
 export type TransferDirection = 'send' | 'receive';
@@ -149,6 +155,21 @@ export type NodeEvent =
       trusted: boolean;
       /** The peer (or the name in its offer) imitates this trusted peer id; never auto-accepted. */
       lookalikeOf?: string;
+    }
+  /**
+   * The receiver accepted and both sides know what it already holds: emitted on both sides before
+   * any byte flows (receiver: once it sent its accept and resume pages; sender: once it read them).
+   * `resumeFromBytes`: bytes the receiver already holds and is not sent again (files already there
+   * included); `alreadyThereFiles`: files it holds complete and verified, which are not sent at all.
+   */
+  | {
+      event: 'transfer-started';
+      transferId: string;
+      direction: TransferDirection;
+      peerId: string;
+      totalBytes: number;
+      resumeFromBytes: number;
+      alreadyThereFiles: number;
     }
   | {
       event: 'transfer-progress';
@@ -216,7 +237,8 @@ export interface FileshareNode {
 
   /** Sends files and folders; resolves when the receiver verified every file. */
   sendFiles(peerId: string, paths: string[], options?: { signal?: AbortSignal; onStarted?: (transferId: string) => void }): Promise<TransferResult>;
-  sendText(peerId: string, text: string, options?: { signal?: AbortSignal }): Promise<TransferResult>;
+  /** Sends a text message (at most MAX_TRANSFER_TEXT_BYTES in UTF-8); resolves once the receiver confirmed it. */
+  sendText(peerId: string, text: string, options?: { signal?: AbortSignal; onStarted?: (transferId: string) => void }): Promise<TransferResult>;
   /** Decides an incoming offer that is awaiting a decision; the peer's next queued offer (if any) is then shown. */
   respondToOffer(transferId: string, decision: 'accept' | 'decline'): void;
   /**

@@ -35,6 +35,8 @@ export const MIN_TRANSFER_CHUNK_BYTES = 1024;
 export const MIN_TRANSFER_WINDOW_BYTES = 64 * 1024;
 /** Data channels of one transfer. */
 export const MAX_TRANSFER_CHANNELS = 16;
+/** Largest `mode` of an entry: the permission bits only (rwx for user, group and other). */
+export const MAX_TRANSFER_FILE_MODE = 0o777;
 /** `offer.senderName`, in characters, before it is sanitized like a device name. */
 export const MAX_TRANSFER_SENDER_NAME_LENGTH = 256;
 /** `message` fields of decline/cancel/error, in characters. */
@@ -62,6 +64,12 @@ export const transferEntrySchema = z.object({
   size: byteCount,
   /** Sender's modification time (ms since the epoch, floored); part of the resume key. */
   mtimeMs: z.number().int().optional(),
+  /**
+   * Files: the sender's permission bits (0 ... 0o777: read, write, execute for user, group,
+   * other; never setuid, setgid or sticky). Optional, and a value that is not such an integer is
+   * read as absent rather than refused: the receiver then falls back to its default mode.
+   */
+  mode: z.number().int().min(0).max(MAX_TRANSFER_FILE_MODE).optional().catch(undefined),
 });
 export type TransferEntry = z.infer<typeof transferEntrySchema>;
 
@@ -201,6 +209,7 @@ function canonical(m: TransferMessage): Record<string, unknown> {
           kind: e.kind,
           size: e.size,
           ...(e.mtimeMs !== undefined ? { mtimeMs: e.mtimeMs } : {}),
+          ...(e.mode !== undefined ? { mode: e.mode } : {}),
         })),
       };
     case 'text':

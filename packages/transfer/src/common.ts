@@ -1,12 +1,13 @@
 import { type DataChannelLike, type Logger, type TransferMessage, decodeTransferMessage, encodeTransferMessage } from '@fileshare/protocol';
 import { CLOSE_GRACE_MS, CONTROL_CLOSE_SETTLE_MS } from './constants.js';
 import { TransferError, asTransferError } from './errors.js';
-import type { CompletedFile, FailedEvent, OfferedEvent, IncomingOffer, TextEvent, TransferDirection, TransferProgress, TransferResult } from './types.js';
+import type { CompletedFile, FailedEvent, OfferedEvent, IncomingOffer, StartedEvent, TextEvent, TransferDirection, TransferProgress, TransferResult } from './types.js';
 
 /** How a transfer reports to the service (which turns these into public events). */
 export interface TransferEventSink {
   offer(offer: IncomingOffer): void;
   offered(o: OfferedEvent): void;
+  started(s: StartedEvent): void;
   progress(p: TransferProgress): void;
   complete(r: TransferResult): void;
   failed(f: FailedEvent): void;

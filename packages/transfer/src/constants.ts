@@ -23,6 +23,13 @@ export const BUSY_LOG_INTERVAL_MS = 10_000;
 /** Partial data and resume records older than this are removed. */
 export const DEFAULT_PARTIAL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** Done-records (files verified and placed, for idempotent re-sends) older than this are forgotten. */
+export const DEFAULT_DONE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Done-records kept per sender at most (the newest): one whole offer's worth. */
+export const MAX_DONE_RECORDS_PER_SENDER = 100_000;
+/** Files re-hashed at once when an offer is checked against done-records. */
+export const HELD_HASH_PARALLEL = 4;
+
 /** Folder inside the receive folder holding `.part` data and resume records. */
 export const PARTIAL_DIR_NAME = '.fileshare-partial';
 /** The receiver syncs a growing `.part` file and records its length this often (bytes). */

@@ -1,24 +1,30 @@
 import { createHash } from 'node:crypto';
-import { type DataChannelLike, type Logger, type TransferMessage, type TransferMessageOf, decodeChunk } from '@fileshare/protocol';
+import { type DataChannelLike, type Logger, type ResumeEntry, type TransferMessage, type TransferMessageOf, decodeChunk } from '@fileshare/protocol';
 import { ReorderBuffer } from './chunking.js';
 import { type TransferEventSink, TransferBase } from './common.js';
-import { ACK_FRACTION, CHECKPOINT_BYTES, MAX_PARALLEL_FINISH, MAX_WRITE_BATCH, OFFER_RECEIVE_TIMEOUT_MS, PAGE_TARGET_BYTES, SMALL_FILE_BATCH_FILES, SMALL_FILE_BYTES } from './constants.js';
+import { ACK_FRACTION, CHECKPOINT_BYTES, MAX_WRITE_BATCH, OFFER_RECEIVE_TIMEOUT_MS, PAGE_TARGET_BYTES, SMALL_FILE_BYTES } from './constants.js';
 import { TransferError, asTransferError, remoteError, writeError } from './errors.js';
-import type { BatchRecord, PartialStore } from './partial-store.js';
+import type { DoneRecords } from './done-records.js';
+import type { PartialLease } from './partial-folder.js';
+import type { PartialStore } from './partial-store.js';
 import { ProgressTracker } from './progress.js';
-import { BatchPlacer, type VerifiedFile } from './receive-batch.js';
 import { type ReceiveFile, checkpointPart, keepPartial, openPart, receiveError, writeAll } from './receive-file.js';
-import { finishFile, removeResumeState } from './receive-finish.js';
+import { dropRootsIfNothingPending, refreshHeld, removeResumeState } from './receive-finish.js';
+import { FileFinisher } from './receive-finisher.js';
 import { OfferCollector, requestDecision } from './receive-offer.js';
 import { planReceive } from './receive-plan.js';
-import { ensureDirInside } from './safe-fs.js';
-import type { IncomingOffer, OfferDecision } from './types.js';
+import type { CompletedFile, IncomingOffer, OfferDecision, TransferTestHooks } from './types.js';
 import { Notifier } from './wait.js';
 
 /** What the service lends every incoming transfer. */
 export interface ReceiverContext {
-  /** Creates the receive folder and the partial-data folder on first use; returns the receive folder's real path. */
-  storage(): Promise<{ root: string; store: PartialStore }>;
+  /** Creates the receive folder and takes the partial-data folder (created if needed); returns the receive folder's real path. */
+  storage(): Promise<{ root: string; lease: PartialLease }>;
+  /** What this receiver verified and placed before (idempotent re-sends). */
+  done: DoneRecords;
+  /** Applied to the modes senders offer. */
+  umask: number;
+  hooks: TransferTestHooks;
   /** Resume keys and folder names held by running transfers (so two transfers never share a `.part`). */
   locks: Set<string>;
   acceptPolicy: ((offer: IncomingOffer) => OfferDecision) | undefined;
@@ -36,9 +42,8 @@ type FileMessage = TransferMessageOf<'file-start'> | TransferMessageOf<'file-end
 /**
  * One incoming transfer: collect and check the offer ({@link OfferCollector}), get a decision,
  * plan the files ({@link planReceive}), then the receive loop: each file's chunks are put in order
- * and either streamed to its `.part` (large or resumed files, finished by {@link finishFile}) or,
- * for small files, verified in memory and handed to a {@link BatchPlacer} that makes a whole batch
- * durable at once.
+ * and either streamed to its `.part` (large or resumed files) or, for small files, kept in memory;
+ * a {@link FileFinisher} verifies and places them (small ones in durable batches).
  */
 export class IncomingTransfer extends TransferBase {
   private phase: Phase = 'offer';
@@ -62,15 +67,13 @@ export class IncomingTransfer extends TransferBase {
   private readonly dataIndexes = new Set<number>();
   private readonly held: string[] = [];
   private roots: string[] = [];
-  private batches = new Map<string, BatchRecord>();
   private root = '';
   private store: PartialStore | undefined;
+  private lease: PartialLease | undefined;
   private progress: ProgressTracker | undefined;
-  private placer: BatchPlacer | undefined;
+  private finisher: FileFinisher | undefined;
   private work: Promise<void> = Promise.resolve();
-  private readonly finishing = new Set<Promise<void>>();
-  private readonly completedByIndex = new Map<number, { path: string; size: number; sha256: string }>();
-  private readonly ensuredDirs = new Map<string, Promise<string>>();
+  private readonly completedByIndex = new Map<number, CompletedFile>();
   readonly settled: Promise<void>;
   private markSettled!: () => void;
 
@@ -180,6 +183,7 @@ export class IncomingTransfer extends TransferBase {
     const offer = this.offer.offer!;
     if (text !== undefined) {
       this.sendControl({ type: 'accept', windowBytes: this.ctx.windowBytes, windowFiles: this.ctx.windowFiles, resumeCount: 0 });
+      this.reportStarted(offer.totalBytes, []);
       this.sendControl({ type: 'complete' });
       if (!this.endOk(false)) return;
       this.bytesTransferred = offer.totalBytes;
@@ -189,7 +193,9 @@ export class IncomingTransfer extends TransferBase {
       this.markSettled();
       return;
     }
-    const { root, store } = await this.ctx.storage();
+    const { root, lease } = await this.ctx.storage();
+    this.lease = lease;
+    const store = lease.store;
     this.root = root;
     this.store = store;
     if (this.isEnded) return;
@@ -198,6 +204,7 @@ export class IncomingTransfer extends TransferBase {
       store,
       peerId: this.peerId,
       entries: this.offer.entries,
+      done: await this.ctx.done.lookup(this.peerId, root),
       lock: (name) => this.lock(name),
       isLocked: (name) => this.ctx.locks.has(name),
       isEnded: () => this.isEnded,
@@ -205,7 +212,6 @@ export class IncomingTransfer extends TransferBase {
     this.files = plan.files;
     this.fileOrder = plan.order;
     this.roots = plan.roots;
-    this.batches = plan.batches;
     if (this.isEnded) return;
     const resume = plan.resume;
     this.logger.debug('offer prepared', { transferId: this.transferId, resume: resume.length });
@@ -217,23 +223,35 @@ export class IncomingTransfer extends TransferBase {
       totalBytes: offer.totalBytes,
       emit: (s) => this.ctx.events.progress({ transferId: this.transferId, direction: 'receive', peerId: this.peerId, ...s }),
     });
-    this.placer = new BatchPlacer({
+    this.finisher = new FileFinisher({
       root,
       store,
       peerId: this.peerId,
       logger: this.logger,
-      maxFiles: Math.max(1, Math.min(SMALL_FILE_BATCH_FILES, Math.floor(this.ctx.windowFiles / 2))),
-      ensureDir: (segments) => this.ensureDir(segments),
-      onWritten: (batch) => {
-        for (const v of batch) this.consumed(v.bytes, v.file.entry.path);
-      },
+      umask: this.ctx.umask,
+      done: this.ctx.done,
+      windowFiles: this.ctx.windowFiles,
+      onWritten: (bytes, path) => this.consumed(bytes, path),
       onPlaced: (file, finalPath, sha256) => this.placed(file, finalPath, sha256),
       onError: (cause) => this.fail(receiveError(cause), 'error'),
     });
     this.sendControl({ type: 'accept', windowBytes: this.ctx.windowBytes, windowFiles: this.ctx.windowFiles, resumeCount: resume.length });
     const perPage = Math.max(1, Math.floor(PAGE_TARGET_BYTES / 120));
     for (let i = 0; i < resume.length; i += perPage) this.sendControl({ type: 'resume', entries: resume.slice(i, i + perPage) });
+    this.reportStarted(offer.totalBytes, resume);
     await this.receiveLoop();
+  }
+
+  /** Accepted, and what we hold is offered: the same figures the sender's `started` shows. */
+  private reportStarted(totalBytes: number, resume: readonly ResumeEntry[]): void {
+    this.ctx.events.started({
+      transferId: this.transferId,
+      direction: 'receive',
+      peerId: this.peerId,
+      totalBytes,
+      resumeFromBytes: resume.reduce((n, r) => n + r.offset, 0),
+      alreadyThereFiles: resume.filter((r) => r.offset === this.files.get(r.index)!.entry.size).length,
+    });
   }
 
   private lock(name: string): boolean {
@@ -327,8 +345,10 @@ export class IncomingTransfer extends TransferBase {
       }
       if (file.expectedSha !== undefined && buffer.nextOffset === file.entry.size) {
         this.current = undefined;
-        if (this.currentSmall) await this.finishSmall(file);
-        else await this.finishInBackground(file);
+        const small = this.currentSmall;
+        this.currentSmall = undefined;
+        if (small) await this.finisher!.small(file, small.data, small.bytes);
+        else await this.finisher!.large(file);
         continue;
       }
       this.ack(true);
@@ -404,76 +424,35 @@ export class IncomingTransfer extends TransferBase {
     this.sendControl({ type: 'ack', bytes: this.consumedBytes });
   }
 
-  /** A small file is whole in memory: check its hash now, then let the batch placer write, sync and place it. */
-  private async finishSmall(file: ReceiveFile): Promise<void> {
-    const small = this.currentSmall!;
-    this.currentSmall = undefined;
-    const sha256 = file.hash!.digest('hex');
-    file.hash = undefined;
-    if (sha256 !== file.expectedSha) {
-      // As for a large file: whatever an earlier run left for it cannot be trusted either.
-      if (file.key) await this.store!.removeFile(file.key);
-      throw new TransferError('ERR_TRANSFER_INTEGRITY', `${JSON.stringify(file.entry.path)} arrived damaged (SHA-256 mismatch); it was not saved.`);
-    }
-    const verified: VerifiedFile = { file, data: small.data, bytes: small.bytes, sha256 };
-    this.placer!.add(verified);
-  }
-
-  /**
-   * Verifies and places a finished large file while the next ones are received: each finish is a
-   * dozen small file-system calls (sync, link, record), and overlapping them keeps the loop busy.
-   */
-  private async finishInBackground(file: ReceiveFile): Promise<void> {
-    while (this.finishing.size >= MAX_PARALLEL_FINISH) await Promise.race(this.finishing);
-    const done = finishFile(file, { root: this.root, store: this.store!, peerId: this.peerId, logger: this.logger, ensureDir: (s) => this.ensureDir(s) })
-      .then((placed) => {
-        if (!this.isEnded) this.placed(file, placed.path, placed.sha256);
-      })
-      .catch((cause: unknown) => this.fail(receiveError(cause), 'error'));
-    const tracked = done.then(() => {
-      this.finishing.delete(tracked);
-    });
-    this.finishing.add(tracked);
-  }
-
   /** A file is verified, synced and under its final name: tell the sender. */
   private placed(file: ReceiveFile, finalPath: string, sha256: string): void {
     if (this.isEnded) return;
     file.done = true;
     file.buffer = undefined;
-    this.completedByIndex.set(file.index, { path: finalPath, size: file.entry.size, sha256 });
+    // The sender confirmed all of it as held: nothing of it came over the wire, no copy was made.
+    const alreadyThere = file.offered !== undefined && file.start === file.entry.size;
+    this.completedByIndex.set(file.index, { path: finalPath, size: file.entry.size, sha256, ...(alreadyThere ? { alreadyThere } : {}) });
     this.ack(true);
     this.sendControl({ type: 'file-done', index: file.index, path: finalPath });
   }
 
-  /** Folders are checked and created once per transfer; placing a file re-checks its folder's real path anyway. */
-  private ensureDir(segments: string[]): Promise<string> {
-    const key = segments.join('/');
-    let dir = this.ensuredDirs.get(key);
-    if (!dir) {
-      dir = ensureDirInside(this.root, segments);
-      this.ensuredDirs.set(key, dir);
-      dir.catch(() => this.ensuredDirs.delete(key));
-    }
-    return dir;
-  }
-
   private async complete(): Promise<void> {
-    await this.placer!.idle();
-    while (this.finishing.size > 0) await Promise.all(this.finishing);
+    await this.finisher!.idle();
     if (this.isEnded) return;
     for (const i of [...this.completedByIndex.keys()].sort((a, b) => a - b)) this.completed.push(this.completedByIndex.get(i)!);
     this.ack(true);
-    // Resume state goes before `complete` is sent: a record outliving a finished transfer would
-    // make a later, deliberate re-send of the same file look like a resume.
-    await removeResumeState(this.store!, this.files, this.placer!.recordIds, this.batches);
-    for (const key of this.roots) await this.store!.removeRoot(key);
+    await refreshHeld({ root: this.root, peerId: this.peerId, logger: this.logger }, this.ctx.done, this.files);
+    // Pending state goes before `complete` is sent: nothing is pending once every file is placed.
+    await removeResumeState(this.store!, this.files, this.roots);
+    if (this.ctx.hooks.beforeComplete) await this.ctx.hooks.beforeComplete(this.transferId, this.signal);
+    if (this.isEnded) return;
     this.sendControl({ type: 'complete' });
     if (!this.endOk(false)) return;
+    await this.lease?.release();
     this.cleanup();
     this.progress?.finish();
     const result = this.buildResult(this.root);
-    this.logger.info('transfer received', { transferId: this.transferId, peerId: this.peerId, files: result.files.length, bytes: result.bytesTransferred, resumed: result.resumedBytes, batches: this.placer?.stats });
+    this.logger.info('transfer received', { transferId: this.transferId, peerId: this.peerId, files: result.files.length, bytes: result.bytesTransferred, resumed: result.resumedBytes, batches: this.finisher?.stats });
     this.ctx.events.complete(result);
     this.markSettled();
   }
@@ -490,15 +469,15 @@ export class IncomingTransfer extends TransferBase {
     clearTimeout(this.decisionTimer);
     this.progress?.stop();
     await this.work;
-    // Files of a batch already being synced are still placed (verified and durable); those only in memory are dropped.
-    await this.placer?.stop();
-    while (this.finishing.size > 0) await Promise.all(this.finishing);
+    await this.finisher?.stop();
     const file = this.current;
     if (file?.fh && this.store) {
       // Keep what arrived intact for a resume, unless the failure was our disk's.
       const keepsHeld = error.code === 'ERR_TRANSFER_PEER_GONE' || error.code === 'ERR_TRANSFER_CANCELLED';
       await keepPartial(this.store, this.peerId, file, keepsHeld, (what, cause) => this.logger.warn(what, { transferId: this.transferId, error: String(cause) }));
     }
+    if (this.store) await dropRootsIfNothingPending(this.store, this.files, this.roots).catch((cause: unknown) => this.logger.debug('could not tidy folder records', { error: String(cause) }));
+    await this.lease?.release();
     this.cleanup();
     this.ctx.events.failed(this.failedEvent(error));
     this.markSettled();

@@ -9,6 +9,7 @@ export type {
   OfferDeclineCode,
   OfferedEvent,
   SendOptions,
+  StartedEvent,
   TextEvent,
   TransferDirection,
   TransferEvents,
@@ -16,6 +17,7 @@ export type {
   TransferResult,
   TransferService,
   TransferServiceInit,
+  TransferTestHooks,
 } from './types.js';
 export {
   DEFAULT_BUFFER_HIGH_BYTES,
@@ -23,6 +25,8 @@ export {
   DEFAULT_CHANNELS_PER_TRANSFER,
   DEFAULT_CHUNK_BYTES,
   DEFAULT_DECISION_TIMEOUT_MS,
+  DEFAULT_DONE_RETENTION_MS,
+  MAX_DONE_RECORDS_PER_SENDER,
   DEFAULT_MAX_INCOMING_PER_PEER,
   DEFAULT_MAX_INCOMING_TOTAL,
   DEFAULT_PARTIAL_RETENTION_MS,

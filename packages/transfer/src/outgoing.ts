@@ -18,7 +18,7 @@ import { sendChunkBytes } from './chunking.js';
 import { ChunkReader, LOOK_AHEAD_FILE_BYTES, LookAhead, type WholeFile, hashPrefix } from './source-read.js';
 import { ProgressTracker } from './progress.js';
 import type { SourceEntry } from './scan.js';
-import type { TransferResult } from './types.js';
+import type { CompletedFile, TransferResult } from './types.js';
 import { DataChannelClosedError, Notifier, channelWithRoom } from './wait.js';
 
 export interface OutgoingInit {
@@ -88,7 +88,9 @@ export class OutgoingTransfer extends TransferBase {
   private filesDone = 0;
   private readonly endedFiles = new Set<number>();
   private readonly shas = new Map<number, string>();
-  private readonly doneFiles = new Map<number, { path: string; size: number; sha256: string }>();
+  private readonly doneFiles = new Map<number, CompletedFile>();
+  /** Files the receiver held whole and we confirmed: nothing of them is sent. */
+  private readonly alreadyThere = new Set<number>();
   private loopDone: Promise<void> = Promise.resolve();
   /** Settles once the transfer has ended and reported, its files closed. */
   readonly settled: Promise<void>;
@@ -161,6 +163,7 @@ export class OutgoingTransfer extends TransferBase {
       kind: e.kind,
       size: e.size,
       ...(e.mtimeMs !== undefined ? { mtimeMs: e.mtimeMs } : {}),
+      ...(e.kind === 'file' && e.mode !== undefined ? { mode: e.mode } : {}),
     }));
     this.sendControl({
       type: 'offer',
@@ -198,6 +201,17 @@ export class OutgoingTransfer extends TransferBase {
     }
     this.phase = 'completing';
     while (!this.isEnded) await this.changed.wait(this.signal);
+  }
+
+  /** What the receiver said it holds, before anything is confirmed: the same figures its own `started` shows. */
+  private reportStarted(): void {
+    let resumeFromBytes = 0;
+    let alreadyThereFiles = 0;
+    for (const [index, r] of this.resume) {
+      resumeFromBytes += r.offset;
+      if (r.offset === this.entries[index]!.size) alreadyThereFiles++;
+    }
+    this.init.events.started({ transferId: this.transferId, direction: 'send', peerId: this.peerId, totalBytes: this.totalBytes, resumeFromBytes, alreadyThereFiles });
   }
 
   /** Resolves when the transfer ends or after `ms`. */
@@ -303,11 +317,13 @@ export class OutgoingTransfer extends TransferBase {
     try {
       let hash = createHash('sha256');
       let start = 0;
+      let confirmed = false;
       const resume = this.resume.get(index);
       if (resume && resume.offset <= entry.size) {
         await hashPrefix(fh, resume.offset, hash, entry.source, this.signal);
         if (hash.copy().digest('hex') === resume.sha256) {
           start = resume.offset;
+          confirmed = true;
         } else {
           this.logger.info('resume prefix differs; sending the whole file', { transferId: this.transferId, path: entry.path });
           hash = createHash('sha256');
@@ -316,6 +332,8 @@ export class OutgoingTransfer extends TransferBase {
       this.logger.debug('file start', { transferId: this.transferId, index, offset: start });
       this.sendControl({ type: 'file-start', index, offset: start });
       this.filesStarted++;
+      // Confirmed whole (an empty file included): the receiver keeps the copy it has.
+      if (confirmed && start === entry.size) this.alreadyThere.add(index);
       if (start > 0) {
         this.resumedBytes += start;
         this.progress?.addResumed(start, entry.path);
@@ -372,6 +390,7 @@ export class OutgoingTransfer extends TransferBase {
         this.windowFiles = m.windowFiles;
         this.resumeExpected = m.resumeCount;
         this.phase = m.resumeCount === 0 ? 'sending' : 'accepting';
+        if (this.phase === 'sending') this.reportStarted();
         this.changed.notify();
         return undefined;
       case 'resume':
@@ -384,6 +403,7 @@ export class OutgoingTransfer extends TransferBase {
         if (this.resume.size > this.resumeExpected) return 'more resume entries than announced';
         if (this.resume.size === this.resumeExpected) {
           this.phase = 'sending';
+          this.reportStarted();
           this.changed.notify();
         }
         return undefined;
@@ -396,7 +416,12 @@ export class OutgoingTransfer extends TransferBase {
         return undefined;
       case 'file-done': {
         if (!this.endedFiles.has(m.index) || this.doneFiles.has(m.index)) return `file-done for index ${m.index} out of order`;
-        this.doneFiles.set(m.index, { path: m.path, size: this.entries[m.index]!.size, sha256: this.shas.get(m.index)! });
+        this.doneFiles.set(m.index, {
+          path: m.path,
+          size: this.entries[m.index]!.size,
+          sha256: this.shas.get(m.index)!,
+          ...(this.alreadyThere.has(m.index) ? { alreadyThere: true } : {}),
+        });
         this.filesDone++;
         this.changed.notify();
         return undefined;

@@ -1,9 +1,11 @@
-import { close, fdatasync, fstat, writev } from 'node:fs';
+import { close, fchmod, fdatasync, writev } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Logger } from '@fileshare/protocol';
 import { writeError } from './errors.js';
-import type { BatchEntry, PartialStore } from './partial-store.js';
+import { placedMode } from './file-mode.js';
+import type { PartialStore } from './partial-store.js';
 import type { ReceiveFile } from './receive-file.js';
+import type { PlacedFile } from './receive-finish.js';
 import { assertRealInside, createPartFd, placeFile } from './safe-fs.js';
 
 /** A small file received whole into memory and verified there: its bytes hash to the sender's `file-end`. */
@@ -18,8 +20,11 @@ export interface BatchPlacerInit {
   /** Real path of the receive folder. */
   root: string;
   store: PartialStore;
-  peerId: string;
   logger: Logger;
+  /** The umask applied to the mode the sender offered. */
+  umask: number;
+  /** Remembers a batch's placed files (done-records), before they are reported; never throws. */
+  recordDone(placed: readonly PlacedFile[]): Promise<void>;
   /** Checks (and creates once) a file's folder below the receive folder; returns its absolute path. */
   ensureDir(segments: string[]): Promise<string>;
   /** A batch's bytes are in their `.part` files (written, not yet synced): count them as consumed. */
@@ -46,8 +51,6 @@ export class BatchPlacer {
   private running: Promise<void> | undefined;
   private failed = false;
   private readonly idleWaiters: (() => void)[] = [];
-  /** Ids of the batch records written (removed when the transfer completes). */
-  readonly recordIds: string[] = [];
   /** Batches flushed and their sizes (for tests and logs). */
   readonly stats = { batches: 0, files: 0, largest: 0 };
 
@@ -98,12 +101,11 @@ export class BatchPlacer {
     }
   }
 
-  /** Write every `.part`, sync every one, then place each and report it. */
+  /** Write every `.part` (with its final mode), sync every one, then place each, record them and report each. */
   private async flush(batch: VerifiedFile[]): Promise<void> {
     const { store } = this.init;
     const fds = new Map<VerifiedFile, number>();
     const placed = new Set<VerifiedFile>();
-    const mtimes = new Map<VerifiedFile, number>();
     try {
       // allSettled, not all: on an error every other open and write must have finished before
       // the descriptors are closed and the `.part` files removed below.
@@ -116,8 +118,7 @@ export class BatchPlacer {
           }
           try {
             if (v.bytes > 0) await writevAll(fds.get(v)!, v.data);
-            // The placed file's mtime, for the resume record (the link keeps it).
-            mtimes.set(v, (await fdStat(fds.get(v)!)).mtimeMs);
+            await fdChmod(fds.get(v)!, placedMode(v.file.entry.mode, this.init.umask));
           } catch (cause) {
             throw writeError(cause, JSON.stringify(v.file.entry.path));
           }
@@ -149,33 +150,20 @@ export class BatchPlacer {
         }
         return dir;
       };
-      const done: BatchEntry[] = [];
+      const done: PlacedFile[] = [];
       const results = await Promise.allSettled(
         batch.map(async (v) => {
           const finalPath = await this.place(v, await dirOf(v));
           placed.add(v);
-          if (v.file.key) {
-            const e = v.file.entry;
-            const finalMtimeMs = mtimes.get(v)!;
-            done.push({ key: v.file.key, path: e.path, size: e.size, ...(e.mtimeMs !== undefined ? { mtimeMs: e.mtimeMs } : {}), finalPath, finalMtimeMs, sha256: v.sha256 });
-          }
+          done.push({ file: v.file, finalPath, sha256: v.sha256 });
           return finalPath;
         }),
       );
-      // One record for the batch (best effort: without it, a resume merely sends these files again).
-      if (done.length > 0) {
-        try {
-          const id = store.newBatchId();
-          this.recordIds.push(id);
-          await store.writeBatch(id, { v: 1, peerId: this.init.peerId, files: done, updatedAt: Date.now() });
-        } catch (cause) {
-          this.init.logger.warn('could not record finished files for resume', { files: done.length, error: String(cause) });
-        }
-      }
+      // One append for the batch, before any `file-done`: a sender told a file is there can count on a re-send finding it.
+      await this.init.recordDone(done);
       for (const [i, r] of results.entries()) {
         if (r.status === 'rejected') throw r.reason;
         const v = batch[i]!;
-        v.file.batched = true;
         this.init.onPlaced(v.file, r.value, v.sha256);
       }
     } finally {
@@ -201,7 +189,7 @@ async function settleAll(promises: Promise<unknown>[]): Promise<void> {
   for (const r of await Promise.allSettled(promises)) if (r.status === 'rejected') throw r.reason;
 }
 
-const fdStat = promisify(fstat);
+const fdChmod = promisify(fchmod);
 const fdDatasync = promisify(fdatasync);
 const fdClose = promisify(close);
 const fdWritev = promisify(writev);

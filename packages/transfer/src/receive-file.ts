@@ -13,7 +13,7 @@ export interface OfferedResume {
   sha256: string;
   /** Hash state after `offset` bytes (a `.part` prefix), continued by the new bytes. */
   hash?: Hash;
-  /** Set when the whole file was placed by an earlier run, relative to the receive folder. */
+  /** Set when the whole file was placed by an earlier transfer (a done-record), relative to the receive folder. */
   heldPath?: string;
 }
 
@@ -36,10 +36,8 @@ export interface ReceiveFile {
   expectedSha?: string;
   sinceCheckpoint: number;
   done: boolean;
-  /** A `<key>.json` record existed when the transfer was planned (removed when it completes). */
+  /** A `<key>.json` record exists: found when the transfer was planned, or written by a checkpoint since. */
   hasRecord?: boolean;
-  /** Placed by a durability batch: its done state is in a batch record, not a `<key>.json`. */
-  batched?: boolean;
 }
 
 export function errno(cause: unknown): string | undefined {
@@ -102,7 +100,8 @@ export function recordOf(peerId: string, file: ReceiveFile): Omit<FileRecord, 's
 /** Makes the first `length` bytes of the `.part` durable, then records that length: a record never claims bytes a crash could lose. */
 export async function checkpointPart(store: PartialStore, peerId: string, file: ReceiveFile, fh: FileHandle, length: number): Promise<void> {
   await fh.datasync();
-  await store.writeFile(file.key!, { ...recordOf(peerId, file), state: 'partial', verifiedBytes: length }, true);
+  await store.writeFile(file.key!, { ...recordOf(peerId, file), state: 'partial', verifiedBytes: length });
+  file.hasRecord = true;
 }
 
 /**
@@ -130,7 +129,8 @@ export async function writeHeldPrefix(file: ReceiveFile, fh: FileHandle, onError
 /**
  * After a failure, keeps the open file's received prefix for a resume: writes the in-order data
  * still held in memory (`keepsHeld`, when the failure was not our disk's), syncs it, then records
- * its length; a file without resume key has its scratch `.part` removed. Closes the file. Never throws.
+ * its length. A file without resume key has its scratch `.part` removed, and one with nothing
+ * kept its `.part` and record (nothing pending then). Closes the file. Never throws.
  */
 export async function keepPartial(store: PartialStore, peerId: string, file: ReceiveFile, keepsHeld: boolean, warn: (what: string, cause: unknown) => void): Promise<void> {
   const fh = file.fh!;
@@ -138,7 +138,8 @@ export async function keepPartial(store: PartialStore, peerId: string, file: Rec
   try {
     const length = file.key && keepsHeld ? await writeHeldPrefix(file, fh, (cause) => warn('could not write the data held in memory', cause)) : (file.buffer?.nextOffset ?? 0);
     if (file.key && length > 0) await checkpointPart(store, peerId, file, fh, length);
-    else if (!file.key) await store.unlinkQuiet(file.partPath);
+    else if (file.key) await store.removeFile(file.key);
+    else await store.unlinkQuiet(file.partPath);
   } catch (cause) {
     warn('could not record partial data', cause);
   } finally {

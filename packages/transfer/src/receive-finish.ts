@@ -1,9 +1,9 @@
-import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '@fileshare/protocol';
+import type { DoneRecord, DoneRecords } from './done-records.js';
 import { TransferError, writeError } from './errors.js';
-import type { BatchRecord, PartialStore } from './partial-store.js';
-import { type ReceiveFile, recordOf } from './receive-file.js';
+import { placedMode } from './file-mode.js';
+import type { PartialStore } from './partial-store.js';
+import type { ReceiveFile } from './receive-file.js';
 import { placeFile } from './safe-fs.js';
 
 export interface FinishContext {
@@ -12,16 +12,29 @@ export interface FinishContext {
   store: PartialStore;
   peerId: string;
   logger: Logger;
+  /** The umask applied to the mode the sender offered. */
+  umask: number;
   /** Checks (and creates once) a folder below the receive folder; returns its absolute path. */
   ensureDir(segments: string[]): Promise<string>;
+  /** Remembers placed files (done-records); best effort, never throws. */
+  recordDone(placed: readonly PlacedFile[]): Promise<void>;
+}
+
+/** A file verified and under its final name. */
+export interface PlacedFile {
+  file: ReceiveFile;
+  /** Relative to the receive folder. */
+  finalPath: string;
+  sha256: string;
 }
 
 /**
- * Finishes one streamed file whose bytes and `file-end` are all in: syncs its `.part`, compares
- * the hash and, when equal, places it under its final name (never overwriting, never through a
- * link) and records it as done for a resume. A file the receiver already held from an earlier run
- * only has its hash compared. Returns where it went, relative to the receive folder. A mismatch
- * removes the `.part` and its resume record and throws ERR_TRANSFER_INTEGRITY.
+ * Finishes one streamed file whose bytes and `file-end` are all in: gives its `.part` the final
+ * mode, syncs it, compares the hash and, when equal, places it under its final name (never
+ * overwriting, never through a link) and records it as done. A file the receiver already held
+ * from an earlier transfer only has its hash compared (its mode is left as it is). Returns where
+ * it went, relative to the receive folder. A mismatch removes the `.part` and its resume record
+ * and throws ERR_TRANSFER_INTEGRITY.
  */
 export async function finishFile(file: ReceiveFile, ctx: FinishContext): Promise<{ path: string; sha256: string }> {
   const offered = file.offered;
@@ -32,6 +45,8 @@ export async function finishFile(file: ReceiveFile, ctx: FinishContext): Promise
   const fh = file.fh!;
   const sha256 = file.hash!.digest('hex');
   try {
+    // On the open descriptor, before the name exists: never a window with the wrong mode, never a path to race.
+    await fh.chmod(placedMode(file.entry.mode, ctx.umask));
     await fh.datasync();
   } catch (cause) {
     throw writeError(cause, JSON.stringify(file.entry.path));
@@ -53,43 +68,69 @@ export async function finishFile(file: ReceiveFile, ctx: FinishContext): Promise
     throw writeError(cause, JSON.stringify(file.entry.path));
   }
   const finalPath = [...file.dirSegments, name].join('/');
-  if (file.key) await recordDone(ctx, file, finalPath, sha256);
+  await ctx.recordDone([{ file, finalPath, sha256 }]);
   return { path: finalPath, sha256 };
 }
 
-/**
- * Remembers a placed file until the transfer completes, so a resumed transfer skips it. Best
- * effort: the file itself is safe, and without the record it would merely be sent again.
- */
-export async function recordDone(ctx: Pick<FinishContext, 'root' | 'store' | 'peerId' | 'logger'>, file: ReceiveFile, finalPath: string, sha256: string): Promise<void> {
-  try {
-    const st = await lstat(join(ctx.root, finalPath));
-    await ctx.store.writeFile(file.key!, { ...recordOf(ctx.peerId, file), state: 'done', verifiedBytes: file.entry.size, finalPath, finalMtimeMs: st.mtimeMs, sha256 }, false);
-  } catch (cause) {
-    ctx.logger.warn('could not record a finished file for resume', { path: finalPath, error: String(cause) });
-  }
+/** The done-record of a placed (or re-confirmed) file. */
+export function doneRecordOf(peerId: string, root: string, placed: PlacedFile, now = Date.now()): DoneRecord {
+  const e = placed.file.entry;
+  return {
+    v: 1,
+    peerId,
+    root,
+    path: e.path,
+    size: e.size,
+    ...(e.mtimeMs !== undefined ? { mtimeMs: e.mtimeMs } : {}),
+    sha256: placed.sha256,
+    finalPath: placed.finalPath,
+    placedAt: now,
+  };
 }
 
 /**
- * Deletes a completed transfer's resume state: the `<key>.json` of every file that has one (a
- * batched file has none unless an earlier run left it), the batch records this run wrote, and
- * those of earlier runs that named its files (rewritten without them when they name others too).
+ * Records placed files as done, then drops their partial records: in that order, so a crash in
+ * between leaves a stale partial record (its `.part` is gone, so it is ignored and pruned), never
+ * a placed file nobody remembers.
  */
-export async function removeResumeState(store: PartialStore, files: Map<number, ReceiveFile>, own: readonly string[], earlier: Map<string, BatchRecord>): Promise<void> {
-  const keys = new Set<string>();
-  const perFile: string[] = [];
-  for (const f of files.values()) {
-    if (!f.key) continue;
-    keys.add(f.key);
-    if (!f.batched || f.hasRecord) perFile.push(f.key);
+export async function recordPlaced(ctx: Pick<FinishContext, 'root' | 'store' | 'peerId' | 'logger'>, records: DoneRecords, placed: readonly PlacedFile[]): Promise<void> {
+  const keyed = placed.filter((p) => p.file.key !== undefined);
+  if (keyed.length === 0) return;
+  const failure = await records.add(keyed.map((p) => doneRecordOf(ctx.peerId, ctx.root, p)));
+  if (failure !== undefined) ctx.logger.warn('could not record received files as done; sent again they arrive as copies', { files: keyed.length, error: failure.message });
+  for (const p of keyed) {
+    if (!p.file.hasRecord) continue;
+    await ctx.store.removeRecord(p.file.key!);
+    p.file.hasRecord = false;
   }
-  await inParallel(perFile, 32, (key) => store.removeFile(key));
-  await inParallel(own, 32, (id) => store.removeBatch(id));
-  for (const [id, record] of earlier) {
-    const rest = record.files.filter((e) => !keys.has(e.key));
-    if (rest.length === 0) await store.removeBatch(id);
-    else await store.writeBatch(id, { ...record, files: rest, updatedAt: Date.now() }).catch(() => undefined);
-  }
+}
+
+/** Deletes what a completed transfer left pending: partial records of its files (placed ones have none left) and its folder records. */
+export async function removeResumeState(store: PartialStore, files: Map<number, ReceiveFile>, roots: readonly string[]): Promise<void> {
+  const keys = [...files.values()].filter((f) => f.key !== undefined && f.hasRecord).map((f) => f.key!);
+  await inParallel(keys, 32, (key) => store.removeFile(key));
+  for (const key of roots) await store.removeRoot(key);
+}
+
+/** Files found already there were confirmed again: their done-records start a new retention period. */
+export async function refreshHeld(ctx: Pick<FinishContext, 'root' | 'peerId' | 'logger'>, records: DoneRecords, files: Map<number, ReceiveFile>): Promise<void> {
+  const now = Date.now();
+  const held = [...files.values()].filter((f) => f.offered?.heldPath !== undefined && f.done && f.start === f.entry.size);
+  if (held.length === 0) return;
+  const failure = await records.add(held.map((file) => doneRecordOf(ctx.peerId, ctx.root, { file, finalPath: file.offered!.heldPath!, sha256: file.offered!.sha256 }, now)));
+  if (failure !== undefined) ctx.logger.debug('could not refresh done-records', { files: held.length, error: failure.message });
+}
+
+/**
+ * After a failure: the folder records are kept only while some file of the transfer has partial
+ * data to resume from (files placed meanwhile lead a re-send to their folder anyway), so a
+ * transfer that leaves nothing to resume leaves nothing pending.
+ */
+export async function dropRootsIfNothingPending(store: PartialStore, files: Map<number, ReceiveFile>, roots: readonly string[]): Promise<void> {
+  if (roots.length === 0) return;
+  const recorded = await store.recordKeys();
+  if ([...files.values()].some((f) => f.key !== undefined && recorded.has(f.key))) return;
+  for (const key of roots) await store.removeRoot(key);
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */

@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MAX_TRANSFER_FILES, type Logger } from '@fileshare/protocol';
 import { TransferError, readError } from './errors.js';
+import { offeredMode } from './file-mode.js';
 import { describePath, offerEntriesProblem, pathProblem } from './path-safety.js';
 
 /** One entry of an outgoing offer, with where to read it from. */
@@ -11,6 +12,8 @@ export interface SourceEntry {
   kind: 'file' | 'directory';
   size: number;
   mtimeMs?: number;
+  /** Files: permission bits offered to the receiver (never setuid, setgid or sticky). */
+  mode?: number;
   /** Absolute path on this machine (files only are read). */
   source: string;
 }
@@ -56,7 +59,7 @@ export async function scanSources(paths: readonly string[], logger: Logger): Pro
     if (topNames.has(name)) throw new TransferError('ERR_TRANSFER_SOURCE_INVALID', `Two of the items to send are called ${describePath(name)}.`);
     topNames.add(name);
     if (st.isFile()) {
-      push({ path: name, kind: 'file', size: st.size, mtimeMs: Math.floor(st.mtimeMs), source: abs });
+      push({ path: name, kind: 'file', size: st.size, mtimeMs: Math.floor(st.mtimeMs), mode: offeredMode(st.mode), source: abs });
     } else if (st.isDirectory()) {
       push({ path: name, kind: 'directory', size: 0, source: abs });
       await walk(abs, name, push, logger);
@@ -128,7 +131,7 @@ async function walk(rootAbs: string, rootRel: string, push: (e: SourceEntry) => 
         continue;
       }
       checkName(rel, abs);
-      push({ path: rel, kind: 'file', size: st.size, mtimeMs: Math.floor(st.mtimeMs), source: abs });
+      push({ path: rel, kind: 'file', size: st.size, mtimeMs: Math.floor(st.mtimeMs), mode: offeredMode(st.mode), source: abs });
     }
     // Reversed so that popping visits them in name order.
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);

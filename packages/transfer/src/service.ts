@@ -22,19 +22,21 @@ import {
   DEFAULT_CHANNELS_PER_TRANSFER,
   DEFAULT_CHUNK_BYTES,
   DEFAULT_DECISION_TIMEOUT_MS,
+  DEFAULT_DONE_RETENTION_MS,
   DEFAULT_MAX_INCOMING_PER_PEER,
   DEFAULT_MAX_INCOMING_TOTAL,
   DEFAULT_PARTIAL_RETENTION_MS,
   DEFAULT_WINDOW_BYTES,
   DEFAULT_WINDOW_FILES,
-  PARTIAL_DIR_NAME,
+  MAX_DONE_RECORDS_PER_SENDER,
 } from './constants.js';
+import { DoneRecords } from './done-records.js';
 import { TransferError, writeError } from './errors.js';
 import { IncomingTransfer } from './incoming.js';
 import { OutgoingTransfer } from './outgoing.js';
-import { PartialStore } from './partial-store.js';
+import { processUmask } from './file-mode.js';
+import { PartialFolder, type PartialLease } from './partial-folder.js';
 import { RefusedTransfer } from './refusal.js';
-import { ensureDirInside } from './safe-fs.js';
 import { type SourceEntry, scanSources } from './scan.js';
 import type { SendOptions, TransferEvents, TransferResult, TransferService, TransferServiceInit } from './types.js';
 
@@ -55,7 +57,9 @@ class TransferServiceImpl implements TransferService {
   private busyRefusals = 0;
   private busyLoggedAt = Number.NEGATIVE_INFINITY;
   private readonly locks = new Set<string>();
-  private storagePromise: Promise<{ root: string; store: PartialStore }> | undefined;
+  private storagePromise: Promise<{ root: string; partial: PartialFolder }> | undefined;
+  private readonly done: DoneRecords;
+  private readonly umask: number;
   private prunePromise: Promise<void> = Promise.resolve();
   private readonly events: TransferEventSink;
   private closed = false;
@@ -83,6 +87,9 @@ class TransferServiceImpl implements TransferService {
     this.retentionMs = intOption(init.partialRetentionMs, DEFAULT_PARTIAL_RETENTION_MS, 0, Number.MAX_SAFE_INTEGER, 'partialRetentionMs');
     this.maxIncomingTotal = intOption(init.maxIncomingTotal, DEFAULT_MAX_INCOMING_TOTAL, 1, 1_000_000, 'maxIncomingTotal');
     this.maxIncomingPerPeer = intOption(init.maxIncomingPerPeer, Math.min(DEFAULT_MAX_INCOMING_PER_PEER, this.maxIncomingTotal), 1, this.maxIncomingTotal, 'maxIncomingPerPeer');
+    const doneRetentionMs = intOption(init.doneRetentionMs, DEFAULT_DONE_RETENTION_MS, 0, Number.MAX_SAFE_INTEGER, 'doneRetentionMs');
+    this.done = new DoneRecords({ dir: init.doneRecordsDir !== undefined ? resolve(init.doneRecordsDir) : undefined, retentionMs: doneRetentionMs, maxPerSender: MAX_DONE_RECORDS_PER_SENDER });
+    this.umask = intOption(init.umask, init.umask ?? processUmask(), 0, 0o777, 'umask');
     const emit = <E extends keyof TransferEvents>(event: E, ...args: Parameters<TransferEvents[E]>): void => {
       try {
         this.emitter.emit(event, ...args);
@@ -93,31 +100,54 @@ class TransferServiceImpl implements TransferService {
     this.events = {
       offer: (o) => emit('offer', o),
       offered: (o) => emit('offered', o),
+      started: (s) => emit('started', s),
       progress: (p) => emit('progress', p),
       complete: (r) => emit('complete', r),
       failed: (f) => emit('failed', f),
       text: (t) => emit('text', t),
     };
-    // Old partial data is removed in the background; a failure here must not stop the service.
-    this.prunePromise = this.storage().then(
-      ({ store }) =>
-        store.prune(Date.now(), this.retentionMs, (key) => this.locks.has(`file:${key}`)).then((n) => {
-          if (n > 0) this.logger.info('removed old partial data', { entries: n });
-        }),
-      (cause: unknown) => this.logger.warn('receive folder not usable yet', { error: String(cause) }),
-    );
+    // Old partial data and done-records are removed in the background (and the partial-data
+    // folder with them when that empties it); a failure here must not stop the service.
+    this.prunePromise = Promise.all([this.prunePartial(), this.done.prune().catch((cause: unknown) => this.logger.warn('could not prune done-records', { error: String(cause) }))]).then(() => undefined);
   }
 
-  /** The receive folder (created on first use) and the partial-data folder inside it. */
-  private storage(): Promise<{ root: string; store: PartialStore }> {
+  private async prunePartial(): Promise<void> {
+    let lease: PartialLease;
+    try {
+      ({ lease } = await this.lease());
+    } catch (cause) {
+      this.logger.warn('receive folder not usable yet', { error: String(cause) });
+      return;
+    }
+    try {
+      const busy = (key: string): boolean => this.locks.has(`file:${key}`) || this.locks.has(`root:${key}`);
+      const n = await lease.store.prune(Date.now(), this.retentionMs, busy);
+      if (n > 0) this.logger.info('removed old partial data', { entries: n });
+    } catch (cause) {
+      this.logger.warn('could not prune partial data', { error: String(cause) });
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** Takes the partial-data folder (created if needed; removed when its last user lets go and it is empty). */
+  private async lease(): Promise<{ root: string; lease: PartialLease }> {
+    const { root, partial } = await this.storage();
+    try {
+      return { root, lease: await partial.acquire() };
+    } catch (cause) {
+      throw writeError(cause, `the folder ${partial.path}`);
+    }
+  }
+
+  /** The receive folder (created on first use). */
+  private storage(): Promise<{ root: string; partial: PartialFolder }> {
     this.storagePromise ??= (async () => {
       const dir = resolve(this.init.receiveDir);
       try {
         await mkdir(dir, { recursive: true });
         const root = await realpath(dir);
-        // Partial data is private until it is verified and placed.
-        const partialDir = await ensureDirInside(root, [PARTIAL_DIR_NAME], 0o700);
-        return { root, store: new PartialStore(partialDir) };
+        return { root, partial: new PartialFolder(root) };
       } catch (cause) {
         throw writeError(cause, `the receive folder ${dir}`);
       }
@@ -166,7 +196,10 @@ class TransferServiceImpl implements TransferService {
         return;
       }
       const transfer = new IncomingTransfer(label.transferId, peerId, ch, {
-        storage: () => this.storage(),
+        storage: () => this.lease(),
+        done: this.done,
+        umask: this.umask,
+        hooks: this.init.testHooks ?? {},
         locks: this.locks,
         acceptPolicy: this.init.acceptPolicy,
         decisionTimeoutMs: this.decisionTimeoutMs,

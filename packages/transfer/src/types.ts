@@ -38,7 +38,34 @@ export interface TransferServiceInit {
   maxIncomingTotal?: number;
   /** Partial data older than this is removed when the service starts. Default 7 days. */
   partialRetentionMs?: number;
+  /**
+   * A private folder (ours, not readable by others) where the receiver keeps a *done-record* of
+   * each file it verified and placed, so that the same file sent again by the same sender is
+   * reported as already there instead of arriving as a second copy (docs/PROTOCOL.md, "Resume").
+   * Created 0700 on first use. Default: none, the records are then kept in memory for the
+   * service's life only. Kept outside the receive folder on purpose: its `.fileshare-partial/`
+   * holds only pending data and goes away when nothing is pending.
+   */
+  doneRecordsDir?: string;
+  /** Done-records older than this are forgotten. Default 7 days. */
+  doneRetentionMs?: number;
+  /**
+   * File mode creation mask applied to the permission bits a sender offers (and to the default
+   * mode when it offers none). Default: this process's umask.
+   */
+  umask?: number;
+  /** Test seams; never set in normal use. */
+  testHooks?: TransferTestHooks;
   logger?: Logger;
+}
+
+export interface TransferTestHooks {
+  /**
+   * Receiver: awaited after every file is verified, placed and recorded and the resume state is
+   * removed, right before `complete` is sent; `signal` aborts when the transfer ends otherwise.
+   * Lets a test kill the receiver in the "ambiguous end" (all verified, sender not told).
+   */
+  beforeComplete?: (transferId: string, signal: AbortSignal) => Promise<void>;
 }
 
 export interface FileEntry {
@@ -83,6 +110,12 @@ export interface CompletedFile {
   path: string;
   size: number;
   sha256: string;
+  /**
+   * The receiver already held this file verified (a done-record of an earlier transfer from the
+   * same sender with the same path, size, mtime and SHA-256, or a complete `.part`): no byte of it
+   * was sent and no second copy was made. `path` is where it already lies.
+   */
+  alreadyThere?: boolean;
 }
 
 export interface TransferResult {
@@ -109,6 +142,21 @@ export interface OfferedEvent {
   text?: string;
 }
 
+/**
+ * Both sides, once the receiver accepted and what it already holds is known (receiver: its
+ * `accept` and `resume` pages are sent; sender: it read them all); before any file byte moves.
+ */
+export interface StartedEvent {
+  transferId: string;
+  direction: TransferDirection;
+  peerId: string;
+  totalBytes: number;
+  /** Bytes the receiver holds and offered not to receive again (the sum of its resume offsets). */
+  resumeFromBytes: number;
+  /** Files it offered as held whole (resume offset = size): already there, not sent at all. */
+  alreadyThereFiles: number;
+}
+
 export interface FailedEvent {
   transferId: string;
   direction: TransferDirection;
@@ -127,6 +175,7 @@ export interface TextEvent {
 export interface TransferEvents {
   offer: (offer: IncomingOffer) => void;
   offered: (o: OfferedEvent) => void;
+  started: (s: StartedEvent) => void;
   progress: (p: TransferProgress) => void;
   complete: (r: TransferResult) => void;
   failed: (f: FailedEvent) => void;

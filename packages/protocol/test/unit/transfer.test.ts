@@ -30,6 +30,7 @@ const entry = fc.record(
     kind: fc.constantFrom('file' as const, 'directory' as const),
     size: bytes,
     mtimeMs: fc.integer({ min: -1e15, max: 1e15 }),
+    mode: fc.integer({ min: 0, max: 0o777 }),
   },
   { requiredKeys: ['path', 'kind', 'size'] },
 );
@@ -89,6 +90,20 @@ describe('transfer control messages', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('an entry mode outside the permission bits, or not an integer, is read as absent; unknown entry fields are dropped', () => {
+    const page = (mode: unknown) => JSON.stringify({ type: 'files', first: 0, entries: [{ path: 'run.sh', kind: 'file', size: 3, mode, colour: 'red' }] });
+    const modeOf = (mode: unknown) => {
+      const r = decodeTransferMessage(page(mode));
+      if (!r.ok || r.value.type !== 'files') throw new Error('not decoded');
+      expect(Object.keys(r.value.entries[0]!)).not.toContain('colour');
+      return r.value.entries[0]!.mode;
+    };
+    expect(modeOf(0o755)).toBe(0o755);
+    expect(modeOf(0)).toBe(0);
+    for (const bad of [0o4755, 0o1777, -1, 1.5, '0755', null, [0o644]]) expect(modeOf(bad)).toBeUndefined();
+    expect(encodeTransferMessage({ type: 'files', first: 0, entries: [{ path: 'a', kind: 'file', size: 1, mode: 0o640 }] })).toContain('"mode":416');
   });
 
   it('random strings, random JSON and random bytes only ever yield typed errors', () => {

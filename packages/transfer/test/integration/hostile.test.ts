@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type TransferEntry, parseTransferLabel } from '@fileshare/protocol';
 import { createTransferService } from '../../src/index.js';
 import type { TransferError, TransferService } from '../../src/index.js';
-import { RECEIVER_ID, type Rig, SENDER_ID, createRig, exists, listTree, nextEvent, randomFile, tempDir } from '../support/fixtures.js';
+import { RECEIVER_ID, type Rig, SENDER_ID, createRig, exists, listTree, nextEvent, randomFile, tempDir, partialEntries } from '../support/fixtures.js';
 import { cleanupNative, createPeerPair } from '../support/ndc-pair.js';
 import { RawPeer } from '../support/raw-peer.js';
 
@@ -77,7 +77,7 @@ describe('hostile and broken senders', () => {
     expect(await raw.next('decline')).toMatchObject({ code: 'ERR_TRANSFER_UNSAFE_PATH', message: expect.stringMatching(/100000/) });
 
     expect(await listTree(rig.receiveDir)).toEqual([]);
-    expect(await listTree(join(rig.receiveDir, '.fileshare-partial'), { includePartial: true })).toEqual([]);
+    expect(await partialEntries(rig.receiveDir)).toBeUndefined();
     expect(await listTree(outside)).toEqual([]);
     expect(await exists(join(rig.dir, 'x'))).toBe(false);
   }, 60_000);
@@ -140,7 +140,7 @@ describe('hostile and broken senders', () => {
     expect(await raw.next('error')).toMatchObject({ code: 'ERR_TRANSFER_INTEGRITY', message: expect.stringMatching(/c\.bin.*damaged/) });
     expect(await failed).toMatchObject({ code: 'ERR_TRANSFER_INTEGRITY' });
     expect(await listTree(rig.receiveDir)).toEqual([]);
-    expect(await listTree(join(rig.receiveDir, '.fileshare-partial'), { includePartial: true })).toEqual([]);
+    expect(await partialEntries(rig.receiveDir)).toBeUndefined();
   });
 
   it('malformed, oversized and out-of-place messages fail that transfer with a typed error; the service goes on', async () => {

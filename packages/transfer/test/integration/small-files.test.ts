@@ -1,9 +1,9 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TransferError } from '../../src/index.js';
-import { RECEIVER_ID, type Rig, createRig, listTree, nextEvent } from '../support/fixtures.js';
+import { RECEIVER_ID, type Rig, createRig, listTree, nextEvent, partialEntries } from '../support/fixtures.js';
 import { cleanupNative } from '../support/ndc-pair.js';
 
 afterAll(() => cleanupNative());
@@ -49,7 +49,8 @@ describe('many small files', () => {
     expect((await received).files).toHaveLength(2000);
     for (const f of result.files) expect(f.sha256).toBe(expected.get(f.path));
     expect(await receivedFiles(rig)).toEqual(expected);
-    expect(await readdir(join(rig.receiveDir, '.fileshare-partial'))).toEqual([]);
+    // Nothing pending: the partial-data folder is gone.
+    expect(await partialEntries(rig.receiveDir)).toBeUndefined();
   }, 120_000);
 
   it('a connection cut in the middle of the batches never leaves an unverified file under its name; the resume completes without duplicates', async () => {
@@ -71,9 +72,9 @@ describe('many small files', () => {
     expect(placed.size).toBeGreaterThan(0);
     expect(placed.size).toBeLessThan(1500);
     for (const [path, sum] of placed) expect({ path, sum }).toEqual({ path, sum: expected.get(path) });
-    // No unplaced data of a batch is kept (small files are simply sent again).
-    const partial = await readdir(join(rig.receiveDir, '.fileshare-partial'));
-    expect(partial.filter((n) => n.endsWith('.part'))).toEqual([]);
+    // No unplaced data of a batch is kept (small files are simply sent again): with nothing
+    // pending, not even the folder's record, the partial-data folder is gone.
+    expect(await partialEntries(rig.receiveDir)).toBeUndefined();
 
     const received = nextEvent(rig.receiver, 'complete');
     const result = await rig.sender.sendFiles(RECEIVER_ID, [join(rig.senderDir, 'tree')]);
@@ -82,6 +83,7 @@ describe('many small files', () => {
     // Placed files were not sent again, and no "f1 (1).bin" duplicates appeared.
     expect(result.resumedBytes).toBeGreaterThan(0);
     expect(await receivedFiles(rig)).toEqual(expected);
-    expect(await readdir(join(rig.receiveDir, '.fileshare-partial'))).toEqual([]);
+    expect(result.files.filter((f) => f.alreadyThere).length).toBe(placed.size);
+    expect(await partialEntries(rig.receiveDir)).toBeUndefined();
   }, 120_000);
 });

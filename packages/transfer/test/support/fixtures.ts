@@ -56,6 +56,16 @@ export async function listTree(dir: string, options: { includePartial?: boolean 
   return out.sort();
 }
 
+/** Names in the receive folder's `.fileshare-partial/`, sorted; undefined when the folder is gone (nothing pending). */
+export async function partialEntries(receiveDir: string): Promise<string[] | undefined> {
+  try {
+    return (await readdir(join(receiveDir, '.fileshare-partial'))).sort();
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw cause;
+  }
+}
+
 export async function exists(path: string): Promise<boolean> {
   try {
     await lstat(path);

@@ -36,20 +36,21 @@ describe('partial store', () => {
   it('round-trips records and ignores damaged or implausible ones', async () => {
     const store = new PartialStore(dir);
     const key = fileKey(peer, 'x/y.bin', 100, 5);
-    await store.writeFile(key, record(), true);
+    await store.writeFile(key, record());
     expect(await store.readFile(key)).toEqual(record({ updatedAt: expect.any(Number) as unknown as number }));
     await writeFile(join(dir, `${key}.json`), '{not json');
     expect(await store.readFile(key)).toBeUndefined();
-    await store.writeFile(key, record({ verifiedBytes: 101 }), false);
+    await store.writeFile(key, record({ verifiedBytes: 101 }));
     expect(await store.readFile(key)).toBeUndefined();
-    await store.writeFile(key, record({ state: 'done', finalPath: '../escape', sha256: 'a'.repeat(64), finalMtimeMs: 1 }), false);
+    // An earlier version's `done` record: done files are done-records now, not pending state.
+    await writeFile(join(dir, `${key}.json`), JSON.stringify({ ...record(), state: 'done', finalPath: 'x', sha256: 'a'.repeat(64), finalMtimeMs: 1 }));
     expect(await store.readFile(key)).toBeUndefined();
     await store.writeRoot('r'.repeat(32), { v: 1, peerId: peer, name: 'p', finalName: 'p/q', updatedAt: 1 });
     expect(await store.readRoot('r'.repeat(32))).toBeUndefined();
     expect((await readdir(dir)).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
-  it('prunes old records with their data, keeps recent and busy ones, and orphans only when old', async () => {
+  it('prunes old records with their data, records of nothing pending and .part files nobody can resume; keeps recent and busy ones', async () => {
     const store = new PartialStore(dir);
     const now = Date.now();
     const day = 24 * 3600 * 1000;
@@ -57,17 +58,22 @@ describe('partial store', () => {
     const fresh = 'b'.repeat(32);
     const busy = 'c'.repeat(32);
     for (const [key, age] of [[old, 10 * day], [fresh, day], [busy, 10 * day]] as const) {
-      await store.writeFile(key, record({ updatedAt: now - age }), false);
+      await store.writeFile(key, record({ updatedAt: now - age }));
       await writeFile(store.partPath(key), 'data');
     }
-    const orphanOld = join(dir, `${'d'.repeat(32)}.part`);
-    const orphanNew = join(dir, `${'e'.repeat(32)}.part`);
-    await writeFile(orphanOld, 'x');
-    await writeFile(orphanNew, 'x');
-    const tenDaysAgo = (now - 10 * day) / 1000;
-    await utimes(orphanOld, tenDaysAgo, tenDaysAgo);
+    // A .part without a record cannot be resumed from (its length was never made durable), whatever its age.
+    await writeFile(join(dir, `${'d'.repeat(32)}.part`), 'x');
+    await writeFile(join(dir, `${'e'.repeat(32)}.part`), 'x');
+    // Left by an earlier version: a batch record and a `done` file record describe nothing pending.
+    await writeFile(join(dir, `batch-${'1'.repeat(16)}.json`), JSON.stringify({ v: 1, peerId: peer, files: [], updatedAt: now }));
+    await writeFile(join(dir, `${'f'.repeat(32)}.json`), JSON.stringify({ ...record(), state: 'done', finalPath: 'x', sha256: 'a'.repeat(64), finalMtimeMs: 1 }));
+    const scratch = join(dir, `scratch-${'2'.repeat(16)}.part`);
+    await writeFile(scratch, 'x');
     const removed = await store.prune(now, 7 * day, (k) => k === busy);
-    expect(removed).toBe(2);
-    expect((await readdir(dir)).sort()).toEqual([`${fresh}.json`, `${fresh}.part`, `${busy}.json`, `${busy}.part`, `${'e'.repeat(32)}.part`].sort());
+    expect(removed).toBe(5);
+    expect((await readdir(dir)).sort()).toEqual([`${fresh}.json`, `${fresh}.part`, `${busy}.json`, `${busy}.part`, `scratch-${'2'.repeat(16)}.part`].sort());
+    const tenDaysAgo = (now - 10 * day) / 1000;
+    await utimes(scratch, tenDaysAgo, tenDaysAgo);
+    expect(await store.prune(now, 7 * day, (k) => k === busy)).toBe(1);
   });
 });
