@@ -154,7 +154,11 @@ class Node implements FileshareNode {
       lookalikeOf: (peerId: string, senderName: string) => this.trust?.lookalikeOf(peerId, [this.directory.get(peerId)?.name ?? '', senderName]),
     };
     this.transferEvents = new TransferEvents(this.transfers, this.init.accept ?? 'ask', view, {
-      emit: (event) => this.emit(event),
+      emit: (event) => {
+        // A transfer waits for its peer: dial it again now rather than when mDNS next mentions it.
+        if (event.event === 'transfer-reconnecting') this.links.reconnect(event.peerId);
+        this.emit(event);
+      },
       warn: (code, message, peerId) => this.warnLimited(code, message, peerId),
       refreshTrust: () => this.refreshTrust(),
       peer: (peerId) => this.directory.get(peerId),

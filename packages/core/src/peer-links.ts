@@ -70,6 +70,11 @@ export class PeerLinks {
     return this.deps.directory.isVerified(peerId) || (this.deps.trust()?.isTrusted(peerId) ?? false);
   }
 
+  /** A transfer lost this peer's connection and waits for it: try to connect again at once. */
+  reconnect(peerId: string): void {
+    this.deps.peerManager()?.peerSeen(peerId, { priority: 'high' });
+  }
+
   private seen(peerId: string): void {
     this.deps.peerManager()?.peerSeen(peerId, { priority: this.priority(peerId) });
   }

@@ -164,6 +164,9 @@ export class TransferEvents {
       if (decision?.action === 'ask' && !this.gate.isShown(o.transferId)) return; // shown when its turn comes
       this.emitOffered(o, this.gate.isShown(o.transferId), decision?.trusted ?? false, decision?.lookalikeOf);
     });
+    transfers.on('reconnecting', (r) =>
+      this.deps.emit({ event: 'transfer-reconnecting', transferId: r.transferId, direction: r.direction, peerId: r.peerId, graceSeconds: Math.round(r.graceMs / 1000), message: r.message }),
+    );
     transfers.on('started', (s) =>
       this.deps.emit({
         event: 'transfer-started',

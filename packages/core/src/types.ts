@@ -162,6 +162,13 @@ export type NodeEvent =
    * `resumeFromBytes`: bytes the receiver already holds and is not sent again (files already there
    * included); `alreadyThereFiles`: files it holds complete and verified, which are not sent at all.
    */
+  /**
+   * The peer connection dropped in the middle of this accepted transfer. It is not failed: when
+   * the same device is connected again within `graceSeconds`, the transfer goes on by itself
+   * (`transfer-started` again, then progress) from what the receiver holds; otherwise
+   * `transfer-failed` with ERR_TRANSFER_PEER_GONE follows.
+   */
+  | { event: 'transfer-reconnecting'; transferId: string; direction: TransferDirection; peerId: string; graceSeconds: number; message: string }
   | {
       event: 'transfer-started';
       transferId: string;

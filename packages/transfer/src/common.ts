@@ -1,11 +1,12 @@
 import { type DataChannelLike, type Logger, type TransferMessage, decodeTransferMessage, encodeTransferMessage } from '@fileshare/protocol';
 import { CLOSE_GRACE_MS, CONTROL_CLOSE_SETTLE_MS } from './constants.js';
 import { TransferError, asTransferError } from './errors.js';
-import type { CompletedFile, FailedEvent, OfferedEvent, IncomingOffer, StartedEvent, TextEvent, TransferDirection, TransferProgress, TransferResult } from './types.js';
+import type { CompletedFile, FailedEvent, OfferedEvent, IncomingOffer, ReconnectingEvent, StartedEvent, TextEvent, TransferDirection, TransferProgress, TransferResult } from './types.js';
 
 /** How a transfer reports to the service (which turns these into public events). */
 export interface TransferEventSink {
   offer(offer: IncomingOffer): void;
+  reconnecting(r: ReconnectingEvent): void;
   offered(o: OfferedEvent): void;
   started(s: StartedEvent): void;
   progress(p: TransferProgress): void;
@@ -46,6 +47,11 @@ export abstract class TransferBase {
     this.channelsClosed = new Promise<void>((resolve) => {
       this.markChannelsClosed = resolve;
     });
+  }
+
+  /** Payload bytes this transfer moved so far (a continuation adds those of earlier attempts). */
+  get bytesMoved(): number {
+    return this.bytesTransferred;
   }
 
   get isEnded(): boolean {

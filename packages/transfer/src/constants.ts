@@ -74,3 +74,19 @@ export const SMALL_FILE_BATCH_FILES = 512;
 export const LOOK_AHEAD_FILES = 256;
 /** ... holding at most this many bytes of them. */
 export const LOOK_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A running transfer whose peer connection drops is not failed at once: the sender waits this
+ * long for the same device to be connected again, then re-opens the transfer under the same id
+ * and goes on from what the receiver holds (see PROTOCOL.md "Continuing after an outage"). About
+ * what Wi-Fi users expect of a roam or a short drop.
+ */
+export const SEND_RECONNECT_GRACE_MS = 30_000;
+/**
+ * The receiver keeps an interrupted transfer open for continuation this long: longer than the
+ * sender's grace, so a sender that comes back at the end of its grace still finds it.
+ */
+export const RECEIVE_RECONNECT_GRACE_MS = 40_000;
+
+/** On close, how long the service waits for peers to close the channels of transfers that just sent their last message. */
+export const CLOSE_FLUSH_MS = 1_000;

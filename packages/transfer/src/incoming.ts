@@ -33,6 +33,12 @@ export interface ReceiverContext {
   windowFiles: number;
   logger: Logger;
   events: TransferEventSink;
+  /**
+   * Set when this channel re-opens a transfer that lost its peer connection after it was accepted
+   * (same id, same peer): the offer key it had. An offer with the same key is accepted without
+   * asking again (it was accepted once); any other goes through the usual decision.
+   */
+  continues?: string;
 }
 
 type Phase = 'offer' | 'deciding' | 'preparing' | 'receiving';
@@ -131,8 +137,23 @@ export class IncomingTransfer extends TransferBase {
     }
   }
 
+  /** Accepted and receiving: worth continuing after an outage. */
+  get wasAccepted(): boolean {
+    return this.phase === 'receiving';
+  }
+
+  /** What a continuation must offer again to be accepted without asking: every entry as offered. */
+  offerKey(): string {
+    return JSON.stringify(this.offer.entries.map((e) => [e.path, e.kind, e.size, e.mtimeMs ?? null]));
+  }
+
   private decide(): void {
     const offer = this.offer.offer!;
+    if (this.ctx.continues !== undefined && offer.kind === 'files' && this.offerKey() === this.ctx.continues) {
+      this.logger.info('transfer continues after an outage; accepted as before', { transferId: this.transferId, peerId: this.peerId });
+      this.onDecision('accept', undefined);
+      return;
+    }
     this.logger.debug('offer received', { transferId: this.transferId, peerId: this.peerId, kind: offer.kind, entries: this.offer.entries.length, bytes: offer.totalBytes });
     const text = this.offer.takeText();
     this.decisionTimer = requestDecision({

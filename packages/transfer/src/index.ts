@@ -10,6 +10,7 @@ export type {
   OfferedEvent,
   SendOptions,
   StartedEvent,
+  ReconnectingEvent,
   TextEvent,
   TransferDirection,
   TransferEvents,
@@ -33,4 +34,6 @@ export {
   DEFAULT_WINDOW_BYTES,
   DEFAULT_WINDOW_FILES,
   PARTIAL_DIR_NAME,
+  RECEIVE_RECONNECT_GRACE_MS,
+  SEND_RECONNECT_GRACE_MS,
 } from './constants.js';

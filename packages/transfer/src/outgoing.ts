@@ -113,6 +113,11 @@ export class OutgoingTransfer extends TransferBase {
     this.totalBytes = init.text !== undefined ? Buffer.byteLength(init.text, 'utf8') : this.entries.reduce((sum, e) => sum + e.size, 0);
   }
 
+  /** The receiver accepted and the files are moving (or done): worth continuing after an outage. */
+  get wasAccepted(): boolean {
+    return this.phase === 'sending' || this.phase === 'completing';
+  }
+
   start(): void {
     this.loopDone = this.run().then(
       () => undefined,

@@ -17,6 +17,7 @@ import {
 import type { TransferEventSink } from './common.js';
 import {
   BUSY_LOG_INTERVAL_MS,
+  CLOSE_FLUSH_MS,
   DEFAULT_BUFFER_HIGH_BYTES,
   DEFAULT_BUFFER_LOW_BYTES,
   DEFAULT_CHANNELS_PER_TRANSFER,
@@ -29,7 +30,10 @@ import {
   DEFAULT_WINDOW_BYTES,
   DEFAULT_WINDOW_FILES,
   MAX_DONE_RECORDS_PER_SENDER,
+  RECEIVE_RECONNECT_GRACE_MS,
+  SEND_RECONNECT_GRACE_MS,
 } from './constants.js';
+import { PeerReturns, SuspendedReceives, sendWithContinuation } from './continuation.js';
 import { DoneRecords } from './done-records.js';
 import { TransferError, writeError } from './errors.js';
 import { IncomingTransfer } from './incoming.js';
@@ -38,7 +42,7 @@ import { processUmask } from './file-mode.js';
 import { PartialFolder, type PartialLease } from './partial-folder.js';
 import { RefusedTransfer } from './refusal.js';
 import { type SourceEntry, scanSources } from './scan.js';
-import type { SendOptions, TransferEvents, TransferResult, TransferService, TransferServiceInit } from './types.js';
+import type { FailedEvent, SendOptions, TransferEvents, TransferResult, TransferService, TransferServiceInit } from './types.js';
 
 function intOption(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
   const v = value ?? fallback;
@@ -52,6 +56,11 @@ class TransferServiceImpl implements TransferService {
   private readonly peers = new Map<string, { provider: DataChannelProvider; off: () => void }>();
   private readonly outgoing = new Map<string, OutgoingTransfer>();
   private readonly incoming = new Map<string, IncomingTransfer>();
+  /** Sends by id, across the attempts of a continuation: aborting one cancels it wherever it is. */
+  private readonly sends = new Map<string, AbortController>();
+  private readonly returns = new PeerReturns((peerId) => this.peers.get(peerId)?.provider);
+  private readonly suspended: SuspendedReceives;
+  private readonly sendGraceMs: number;
   /** Offers declined as busy whose channel is not closed yet (so close() can close it). */
   private readonly refused = new Set<RefusedTransfer>();
   private busyRefusals = 0;
@@ -105,7 +114,11 @@ class TransferServiceImpl implements TransferService {
       complete: (r) => emit('complete', r),
       failed: (f) => emit('failed', f),
       text: (t) => emit('text', t),
+      reconnecting: (r) => emit('reconnecting', r),
     };
+    this.sendGraceMs = intOption(init.sendReconnectGraceMs, SEND_RECONNECT_GRACE_MS, 0, 2 ** 31 - 1, 'sendReconnectGraceMs');
+    const receiveGraceMs = intOption(init.receiveReconnectGraceMs, RECEIVE_RECONNECT_GRACE_MS, 0, 2 ** 31 - 1, 'receiveReconnectGraceMs');
+    this.suspended = new SuspendedReceives(receiveGraceMs, this.events, this.logger);
     // Old partial data and done-records are removed in the background (and the partial-data
     // folder with them when that empties it); a failure here must not stop the service.
     this.prunePromise = Promise.all([this.prunePartial(), this.done.prune().catch((cause: unknown) => this.logger.warn('could not prune done-records', { error: String(cause) }))]).then(() => undefined);
@@ -164,6 +177,7 @@ class TransferServiceImpl implements TransferService {
     if (this.peers.has(peerId)) this.detachPeer(peerId);
     const off = provider.onChannel((ch) => this.onChannel(peerId, ch));
     this.peers.set(peerId, { provider, off });
+    this.returns.attached(peerId, provider);
   }
 
   detachPeer(peerId: string): void {
@@ -185,6 +199,9 @@ class TransferServiceImpl implements TransferService {
       return;
     }
     if (label.kind === 'ctl') {
+      const continues = this.suspended.take(peerId, label.transferId);
+      // The interrupted attempt has ended; its entry only waits for channels that are gone.
+      if (continues !== undefined && this.incoming.get(label.transferId)?.isEnded) this.incoming.delete(label.transferId);
       if (this.incoming.has(label.transferId) || this.outgoing.has(label.transferId)) {
         this.logger.warn('duplicate transfer id; closing the channel', { peerId, transferId: label.transferId });
         ch.close();
@@ -195,7 +212,16 @@ class TransferServiceImpl implements TransferService {
         this.refuse(peerId, label.transferId, ch, busy);
         return;
       }
-      const transfer = new IncomingTransfer(label.transferId, peerId, ch, {
+      // Its `failed` comes here first: an accepted transfer that lost its sender waits for a continuation.
+      const events: TransferEventSink = {
+        ...this.events,
+        failed: (f) => {
+          if (f.code === 'ERR_TRANSFER_PEER_GONE' && transfer.wasAccepted && !this.closed && this.suspended.graceMs > 0) this.suspended.suspend(f.transferId, transfer.offerKey(), f);
+          else this.events.failed(f);
+        },
+      };
+      const transfer: IncomingTransfer = new IncomingTransfer(label.transferId, peerId, ch, {
+        ...(continues !== undefined ? { continues } : {}),
         storage: () => this.lease(),
         done: this.done,
         umask: this.umask,
@@ -206,11 +232,14 @@ class TransferServiceImpl implements TransferService {
         windowBytes: this.windowBytes,
         windowFiles: this.windowFiles,
         logger: this.logger,
-        events: this.events,
+        events,
       });
       this.incoming.set(label.transferId, transfer);
-      // Kept until its channels are closed too, so late data channels are recognised, not refused.
-      void Promise.all([transfer.settled, transfer.channelsClosed]).then(() => this.incoming.delete(label.transferId));
+      // Kept until its channels are closed too, so late data channels are recognised, not refused;
+      // a continuation may hold the id by then.
+      void Promise.all([transfer.settled, transfer.channelsClosed]).then(() => {
+        if (this.incoming.get(label.transferId) === transfer) this.incoming.delete(label.transferId);
+      });
       return;
     }
     const transfer = this.incoming.get(label.transferId);
@@ -287,28 +316,37 @@ class TransferServiceImpl implements TransferService {
   ): Promise<TransferResult> {
     if (this.closed) return Promise.reject(new TransferError('ERR_TRANSFER_CLOSED', 'The transfer service is closed.'));
     const transferId = randomBytes(16).toString('hex');
-    const transfer = new OutgoingTransfer({
-      transferId,
-      peerId,
-      provider,
-      localName: this.init.localName,
-      ...(what.entries ? { entries: what.entries } : {}),
-      ...(what.text !== undefined ? { text: what.text } : {}),
-      channels: this.channels,
-      chunkBytes: this.chunkBytes,
-      bufferHighBytes: this.bufferHighBytes,
-      bufferLowBytes: this.bufferLowBytes,
-      logger: this.logger,
-      events: this.events,
-    });
-    this.outgoing.set(transferId, transfer);
-    void Promise.all([transfer.settled, transfer.channelsClosed]).then(() => this.outgoing.delete(transferId));
+    const job = new AbortController();
+    this.sends.set(transferId, job);
     const signal = options.signal;
-    if (signal) {
-      const onAbort = (): void => transfer.cancel();
-      signal.addEventListener('abort', onAbort, { once: true });
-      void transfer.settled.then(() => signal.removeEventListener('abort', onAbort));
-    }
+    const onAbort = (): void => job.abort(new TransferError('ERR_TRANSFER_CANCELLED', 'The transfer was cancelled.'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const attempt = (attemptProvider: DataChannelProvider, onFailed: (f: FailedEvent) => void): OutgoingTransfer => {
+      const transfer = new OutgoingTransfer({
+        transferId,
+        peerId,
+        provider: attemptProvider,
+        localName: this.init.localName,
+        ...(what.entries ? { entries: what.entries } : {}),
+        ...(what.text !== undefined ? { text: what.text } : {}),
+        channels: this.channels,
+        chunkBytes: this.chunkBytes,
+        bufferHighBytes: this.bufferHighBytes,
+        bufferLowBytes: this.bufferLowBytes,
+        logger: this.logger,
+        events: { ...this.events, failed: onFailed },
+      });
+      this.outgoing.set(transferId, transfer);
+      void Promise.all([transfer.settled, transfer.channelsClosed]).then(() => {
+        if (this.outgoing.get(transferId) === transfer) this.outgoing.delete(transferId);
+      });
+      const cancelAttempt = (): void => transfer.cancel(job.signal.reason instanceof TransferError ? job.signal.reason : undefined);
+      job.signal.addEventListener('abort', cancelAttempt, { once: true });
+      void transfer.settled.then(() => job.signal.removeEventListener('abort', cancelAttempt));
+      if (job.signal.aborted) transfer.cancel();
+      else transfer.start();
+      return transfer;
+    };
     options.onStarted?.(transferId);
     const files = (what.entries ?? []).map((e) => ({ path: e.path, size: e.size, kind: e.kind }));
     this.events.offered({
@@ -320,12 +358,24 @@ class TransferServiceImpl implements TransferService {
       direction: 'send',
       ...(what.text !== undefined ? { text: what.text } : {}),
     });
-    if (signal?.aborted) transfer.cancel();
-    else transfer.start();
-    return transfer.result;
+    if (signal?.aborted) onAbort();
+    const run = sendWithContinuation(
+      { transferId, peerId, graceMs: this.sendGraceMs, signal: job.signal, returns: this.returns, events: this.events, logger: this.logger, attempt },
+      provider,
+    );
+    void run.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      this.sends.delete(transferId);
+    });
+    return run;
   }
 
   cancel(transferId: string): void {
+    // A send waiting for its peer to come back has no running attempt to cancel.
+    this.sends.get(transferId)?.abort(new TransferError('ERR_TRANSFER_CANCELLED', 'You cancelled the transfer.'));
     const transfer = this.outgoing.get(transferId) ?? this.incoming.get(transferId);
     if (transfer?.isEnded) return;
     transfer?.cancel(new TransferError('ERR_TRANSFER_CANCELLED', 'You cancelled the transfer.'));
@@ -346,9 +396,21 @@ class TransferServiceImpl implements TransferService {
       this.closed = true;
       for (const { off } of this.peers.values()) off();
       this.peers.clear();
+      const stopped = new TransferError('ERR_TRANSFER_CLOSED', 'The transfer was stopped because fileshare is shutting down.');
+      for (const job of this.sends.values()) job.abort(stopped);
       const all = [...this.outgoing.values(), ...this.incoming.values()];
-      for (const t of all) t.cancel(new TransferError('ERR_TRANSFER_CLOSED', 'The transfer was stopped because fileshare is shutting down.'));
+      for (const t of all) t.cancel(stopped);
+      this.suspended.close();
       await Promise.all(all.map((t) => t.settled));
+      // A transfer that just sent its last word (complete, cancel) waits for the peer to close its
+      // channels, which says the word arrived; closing the connection under it can lose it (the
+      // sender of a finished transfer would see the peer gone). Bounded: the peer may be gone.
+      let flushTimer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all([...all, ...this.refused].map((t) => t.channelsClosed)),
+        new Promise<void>((resolveFlush) => (flushTimer = setTimeout(resolveFlush, CLOSE_FLUSH_MS))),
+      ]);
+      clearTimeout(flushTimer);
       // Ends grace periods: nobody is left to wait for the peer.
       for (const t of [...all, ...this.refused]) t.closeChannels();
       this.refused.clear();

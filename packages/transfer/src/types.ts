@@ -38,6 +38,10 @@ export interface TransferServiceInit {
   maxIncomingTotal?: number;
   /** Partial data older than this is removed when the service starts. Default 7 days. */
   partialRetentionMs?: number;
+  /** How long a sender waits for a peer whose connection dropped mid-transfer (default SEND_RECONNECT_GRACE_MS; 0 = fail at once). */
+  sendReconnectGraceMs?: number;
+  /** How long a receiver keeps such a transfer for its continuation (default RECEIVE_RECONNECT_GRACE_MS; 0 = fail at once). */
+  receiveReconnectGraceMs?: number;
   /**
    * A private folder (ours, not readable by others) where the receiver keeps a *done-record* of
    * each file it verified and placed, so that the same file sent again by the same sender is
@@ -157,6 +161,21 @@ export interface StartedEvent {
   alreadyThereFiles: number;
 }
 
+/**
+ * Both sides: the peer connection dropped in the middle of an accepted transfer. It is not failed
+ * yet: when the same device is connected again within `graceMs`, the transfer goes on (a new
+ * `started` event, then progress) from what the receiver holds; otherwise `failed` follows with
+ * ERR_TRANSFER_PEER_GONE.
+ */
+export interface ReconnectingEvent {
+  transferId: string;
+  direction: TransferDirection;
+  peerId: string;
+  graceMs: number;
+  /** Why the connection was lost. */
+  message: string;
+}
+
 export interface FailedEvent {
   transferId: string;
   direction: TransferDirection;
@@ -176,6 +195,7 @@ export interface TransferEvents {
   offer: (offer: IncomingOffer) => void;
   offered: (o: OfferedEvent) => void;
   started: (s: StartedEvent) => void;
+  reconnecting: (r: ReconnectingEvent) => void;
   progress: (p: TransferProgress) => void;
   complete: (r: TransferResult) => void;
   failed: (f: FailedEvent) => void;

@@ -130,8 +130,11 @@ export async function createRig(
   const receiveDir = join(dir, 'recv');
   await mkdir(senderDir, { recursive: true });
   const logger = testLogger ? { logger: testLogger } : {};
-  const sender = createTransferService({ localName: 'Alice', receiveDir: join(dir, 'sender-recv'), ...logger, ...options.sender });
-  const receiver = createTransferService({ localName: 'Bob', receiveDir, acceptPolicy: () => 'accept', ...logger, ...options.receiver });
+  // Without a reconnect grace unless a test asks for one: most tests of an interrupted transfer
+  // are about what a later, separate send finds (continuation.test.ts is about the grace).
+  const noGrace = { sendReconnectGraceMs: 0, receiveReconnectGraceMs: 0 };
+  const sender = createTransferService({ localName: 'Alice', receiveDir: join(dir, 'sender-recv'), ...noGrace, ...logger, ...options.sender });
+  const receiver = createTransferService({ localName: 'Bob', receiveDir, acceptPolicy: () => 'accept', ...noGrace, ...logger, ...options.receiver });
   let pair = await createPeerPair(options.pair);
   const attach = (): void => {
     sender.attachPeer(RECEIVER_ID, pair.a);

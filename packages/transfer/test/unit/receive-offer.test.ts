@@ -60,7 +60,7 @@ describe('offer collector (no I/O)', () => {
 describe('decision', () => {
   const sink = (): TransferEventSink & { calls: string[] } => {
     const calls: string[] = [];
-    return { calls, offer: () => calls.push('offer'), offered: () => calls.push('offered'), started: () => undefined, progress: () => undefined, complete: () => undefined, failed: () => undefined, text: () => undefined };
+    return { calls, offer: () => calls.push('offer'), offered: () => calls.push('offered'), started: () => undefined, progress: () => undefined, complete: () => undefined, failed: () => undefined, text: () => undefined, reconnecting: () => undefined };
   };
   const base = { transferId: ID, peerId: 'a'.repeat(32), senderName: 'A', entries: [{ path: 'a', kind: 'file' as const, size: 1 }], totalBytes: 1, text: undefined, logger: { debug() {}, info() {}, warn() {}, error() {} }, timeoutMs: 50 };
 
