@@ -4,7 +4,9 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 const layering = [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core'] },
+  // type:cli: command-line helpers (shell completion) that know nothing of fileshare.
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:cli'] },
+  { sourceTag: 'type:cli', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:feature', 'type:protocol'] },
   { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:protocol'] },
   { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: [] },

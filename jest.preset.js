@@ -8,6 +8,7 @@ const workspacePackages = {
   peer: 'packages/peer',
   transfer: 'packages/transfer',
   core: 'packages/core',
+  'cli-completion': 'packages/cli-completion',
   lan: 'tools/lan',
 };
 

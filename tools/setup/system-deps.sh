@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages the LAN test rig (tools/lan) and the TUI tests need are present.
+# Makes sure the Debian packages the LAN test rig (tools/lan), the TUI tests and the zsh completion
+# test (packages/cli-completion) need are present.
 # Idempotent: does nothing when everything is installed. Never fails the caller when it cannot
 # install (not root): rig tests then skip themselves with a one-line reason.
 set -euo pipefail
@@ -7,10 +8,10 @@ set -euo pipefail
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 # command -> Debian package that provides it
-declare -A PACKAGE_FOR=( [ip]=iproute2 [nft]=nftables [tmux]=tmux )
+declare -A PACKAGE_FOR=( [ip]=iproute2 [nft]=nftables [tmux]=tmux [zsh]=zsh )
 
 missing=()
-for cmd in ip nft tmux; do
+for cmd in ip nft tmux zsh; do
   if ! command -v "$cmd" >/dev/null 2>&1; then
     missing+=("${PACKAGE_FOR[$cmd]}")
   fi

@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import '../dist/main.js';
+// `npx fileshare-agent` in the clone runs the bundle that `npm ci` (prepare) builds;
+// see tools/build/README.md.
+import '../../../dist/fileshare-agent/bin/fileshare-agent.js';

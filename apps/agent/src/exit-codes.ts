@@ -24,6 +24,8 @@ export function exitCodeFor(code: string | undefined): number {
       return EXIT.declined;
     case 'ERR_TRANSFER_CANCELLED':
     case 'ERR_ABORTED':
+    // The running agent that sent for us was stopped mid-send.
+    case 'ERR_CONTROL_GONE':
       return EXIT.cancelled;
     case 'ERR_PORT_IN_USE':
     case 'ERR_STATE_DIR':

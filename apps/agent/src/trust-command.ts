@@ -3,6 +3,7 @@ import { defaultStateDir, openTrustStore, safeForTerminal, type TrustedPeer } fr
 import { parseDeviceId } from './device-id.js';
 import { EXIT } from './exit-codes.js';
 import { exitWhenFlushed } from './exit.js';
+import { EXIT_CODES_HELP } from './help.js';
 import { jsonLine } from './json.js';
 
 export interface TrustOptions {
@@ -73,7 +74,12 @@ export function registerTrustCommands(program: Command, fail: Fail): void {
     .addHelpText(
       'after',
       '\nTrust a device only after comparing the verification code that `run` prints for it (peer-verified)\n' +
-        'with the code shown on that device. `run --accept trusted` accepts offers only from these devices.',
+        'with the code shown on that device. `run --accept trusted` accepts offers only from these devices.\n' +
+        '\nExamples:\n' +
+        '  fileshare-agent trust list\n' +
+        '  fileshare-agent trust add fbcedc8d3bd6a24398c27a0eff260e47 --name desk-pc\n' +
+        '  fileshare-agent trust remove fbcedc8d3bd6a24398c27a0eff260e47\n' +
+        EXIT_CODES_HELP,
     );
   // Runs a verb; its errors (an insecure state folder: exit 7) end like any other.
   const verb = async (options: TrustOptions, body: () => number): Promise<never> => {

@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import "../dist/main.js";
+// `npx fileshare` in the clone runs the bundle that `npm ci` (prepare) and `npm start` build;
+// see tools/build/README.md.
+import '../../../dist/fileshare/bin/fileshare.js';

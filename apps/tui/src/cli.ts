@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { FileshareNodeInit } from '@fileshare/core';
+import { addCompletionCommand } from '@fileshare/cli-completion';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { resolveInput } from './completion.js';
 import { EXIT_OK, EXIT_USAGE } from './constants.js';
@@ -40,7 +41,7 @@ export function parseCli(argv: readonly string[], version: string, cwd: string =
     .option('--to <peer>', 'send the paths to this peer (name, device id or id prefix) once it connects')
     .option('--name <name>', 'name other devices see (default: this host name)')
     .option('--dir <folder>', 'folder received files are saved in (default: ~/Downloads/fileshare)')
-    .option('--state-dir <folder>', 'folder that holds this device key and id, and the trusted devices (default: ~/.config/fileshare)')
+    .option('--state-dir <folder>', 'folder that holds this device key and id, the trusted devices and the history (default: ~/.config/fileshare)')
     .option('--port <port>', 'TCP port for signaling, 0 picks a free one (default: 0)', parsePort)
     .option('--interface <name-or-ip>', 'use only this network interface (default: every IPv4 interface)')
     .option('--peer <host:port>', 'reach a peer by address where multicast does not work (repeatable)', collect, [] as string[])
@@ -49,10 +50,16 @@ export function parseCli(argv: readonly string[], version: string, cwd: string =
     .configureOutput({
       writeOut: (s) => (stdout += s),
       writeErr: (s) => (stderr += s),
-    });
+    })
+    // With a subcommand (completion) commander runs the program's own action only if it has one;
+    // and `help` must stay a path one can send, not a command.
+    .action(() => undefined)
+    .helpCommand(false);
+  const completion = addCompletionCommand(program);
 
   try {
     program.parse([...argv], { from: 'user' });
+    if (completion.printed) return { kind: 'exit', code: EXIT_OK, stdout, stderr };
   } catch (error) {
     if (error instanceof CommanderError) {
       const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';

@@ -1,7 +1,7 @@
 /** Characters of a device id shown in lists; the full id is on the help screen. */
 export const SHORT_ID_LENGTH = 8;
 
-/** Finished transfers kept in memory for this session (the screen shows the newest that fit). */
+/** Finished transfers kept, on screen (the newest that fit) and in `history.jsonl` across restarts. */
 export const HISTORY_LIMIT = 200;
 
 /** File names listed in an incoming offer before "and N more". */
@@ -33,3 +33,16 @@ export const EXIT_SIGTERM = 143;
 
 /** After everything is closed, how long the process may linger on a stray handle before it exits. */
 export const EXIT_GRACE_MS = 2000;
+
+/**
+ * `fileshare --to NAME`: after this long with no peer matching NAME, the status line says so and
+ * suggests the closest peer names (it keeps waiting). Mid-way between mDNS's first answers (about
+ * a second) and the patience of someone looking at the screen.
+ */
+export const CLI_SEND_SUGGEST_AFTER_MS = 10_000;
+
+/**
+ * How long `--to` waits for its peer: until the user quits or chooses another peer. The longest
+ * delay a Node timer takes (about 24.8 days); the node's own default would give up after 30 s.
+ */
+export const CLI_SEND_WAIT_MS = 2_147_483_647;

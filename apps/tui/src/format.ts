@@ -73,7 +73,8 @@ export function peerStateColor(state: PeerStatus): string {
  * `a.txt and 2 more`. Counts top-level items, so a folder is one item.
  */
 export function summarizeFiles(files: readonly Pick<TransferFile, 'path' | 'kind'>[]): string {
-  if (files.length === 0) return 'nothing';
+  // A transfer without entries is a text message (an empty folder is one entry).
+  if (files.length === 0) return 'a message';
   const top = new Map<string, { dir: boolean; files: number }>();
   for (const f of files) {
     const parts = f.path.split('/').filter((p) => p.length > 0);

@@ -1,6 +1,4 @@
-import { createFileshareNode } from '@fileshare/core';
 import { EXIT_FAILURE, EXIT_GRACE_MS, EXIT_SIGHUP } from './constants.js';
-import { describeError } from './errors.js';
 import { allowInteractiveRendering } from './interactive-rendering.js';
 
 // Someone is watching a terminal, so a TTY wins over CI; run.js (and with it Ink) is imported
@@ -11,13 +9,16 @@ const { run } = await import('./run.js');
 let code: number;
 try {
   code = await run(process.argv.slice(2), {
-    createNode: createFileshareNode,
+    // Core (and with it the native WebRTC module) loads only when the node starts, after run()
+    // has drawn the first frame: loading them is most of the start-up time.
+    createNode: async (init) => (await import('./create-node.js')).createFileshareNode(init),
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
   });
 } catch (error) {
   // run() reports expected failures itself; this is the last line against a stack trace.
+  const { describeError } = await import('./errors.js');
   process.stderr.write(`fileshare: ${describeError(error)}\n`);
   code = EXIT_FAILURE;
 }

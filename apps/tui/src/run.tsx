@@ -1,11 +1,16 @@
 import { stat } from 'node:fs/promises';
 import type { FileshareNode, FileshareNodeInit, NodeEvent } from '@fileshare/core';
-import { render } from 'ink';
 import { parseCli } from './cli.js';
 import { CLOSE_DEADLINE_MS, EXIT_FAILURE, EXIT_OK, EXIT_SIGHUP, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE } from './constants.js';
-import { describeError } from './errors.js';
-import { App } from './ui/App.js';
+import type * as AfterFirstFrame from './after-first-frame.js';
+import { ERASE_STARTING_LINE, STARTING_LINE } from './starting.js';
 import { readVersion } from './version.js';
+
+// Only commander and a few small modules of this folder are imported up front, so the first frame
+// is drawn quickly; Ink, the UI and everything that needs core are loaded after it.
+let afterFirstFrame: Promise<typeof AfterFirstFrame> | undefined;
+const loadUi = () => (afterFirstFrame ??= import('./after-first-frame.js'));
+const describeError = async (error: unknown) => (await loadUi()).describeError(error);
 
 export interface RunIo {
   createNode: (init: FileshareNodeInit) => Promise<FileshareNode>;
@@ -76,19 +81,31 @@ export async function run(argv: readonly string[], io: RunIo): Promise<number> {
   for (const stream of streams) stream.on('error', onStreamError);
 
   try {
+    // The first frame, before anything slow: Ink, the UI's modules, the node with its native module.
+    io.stdout.write(STARTING_LINE);
+
     let node: FileshareNode;
+    let ui: Awaited<ReturnType<typeof loadUi>>;
     const startupEvents: NodeEvent[] = [];
     let starting = true;
+    const created = io.createNode({ ...init, onEvent: (event) => void (starting && startupEvents.push(event)) });
     try {
-      node = await io.createNode({ ...init, onEvent: (event) => void (starting && startupEvents.push(event)) });
+      [ui, node] = await Promise.all([loadUi(), created]);
       starting = false;
     } catch (error) {
-      return fail(describeError(error), EXIT_FAILURE);
+      io.stdout.write(ERASE_STARTING_LINE);
+      // A node that did start (the UI's modules failed to load) must still say goodbye.
+      await created.then((started) => started.close()).catch(() => undefined);
+      return fail(await describeError(error), EXIT_FAILURE);
     }
 
+    io.stdout.write(ERASE_STARTING_LINE);
+
     let code = EXIT_OK;
+    const historyStore = ui.openHistoryStore(init.stateDir);
     if (signalled === undefined) {
-      const instance = render(<App node={node} startupEvents={startupEvents} version={readVersion()} send={send} cwd={cwd} />, {
+      const { App, render } = ui;
+      const instance = render(<App node={node} startupEvents={startupEvents} version={readVersion()} send={send} cwd={cwd} historyStore={historyStore} />, {
         stdin: io.stdin,
         stdout: io.stdout,
         stderr: io.stderr,
@@ -99,10 +116,12 @@ export async function run(argv: readonly string[], io: RunIo): Promise<number> {
       try {
         await instance.waitUntilExit();
       } catch (error) {
-        code = fail(describeError(error), EXIT_FAILURE);
+        code = fail(await describeError(error), EXIT_FAILURE);
       }
     }
     if (signalled !== undefined) code = SIGNAL_EXIT_CODES[signalled];
+    // The last entries are written before the process may end.
+    await historyStore.close();
 
     const closed = await closeWithin(node, io.closeDeadlineMs ?? CLOSE_DEADLINE_MS);
     if (closed !== true) return fail(closed, code === EXIT_OK ? EXIT_FAILURE : code);
@@ -122,7 +141,7 @@ async function closeWithin(node: FileshareNode, deadlineMs: number): Promise<tru
     return await Promise.race([
       node.close().then(
         () => true as const,
-        (error: unknown) => `could not close cleanly: ${describeError(error)}`,
+        async (error: unknown) => `could not close cleanly: ${await describeError(error)}`,
       ),
       deadline,
     ]);

@@ -59,6 +59,22 @@ describe('readable output', () => {
     expect(describeEvent({ event: 'transfer-progress', transferId: id, direction: 'send', peerId: id, bytes: 1, totalBytes: 2, bytesPerSecond: 1 })).toBeUndefined();
   });
 
+  it('a text transfer speaks of text, never of "0 file(s)"; a resume says from where', () => {
+    const id = '0123456789abcdef0123456789abcdef';
+    const base = { transferId: id, peerId: id, awaitingDecision: false, trusted: false, peerName: 'lab', files: [], totalBytes: 42 };
+    expect(describeEvent({ event: 'transfer-offered', direction: 'send', ...base })).toBe('offering to lab (01234567): text, 42 B');
+    expect(describeEvent({ event: 'transfer-offered', direction: 'receive', ...base })).toBe('incoming from lab (01234567): text, 42 B');
+    const done = { event: 'transfer-complete' as const, transferId: id, peerId: id, files: [], bytesTransferred: 42, resumedBytes: 0 };
+    expect(describeEvent({ ...done, direction: 'send' })).toBe('text 01234567 confirmed by the receiver');
+    expect(describeEvent({ ...done, direction: 'receive' })).toBeUndefined();
+    const started = { event: 'transfer-started' as const, transferId: id, peerId: id, totalBytes: 256e6 };
+    expect(describeEvent({ ...started, direction: 'receive', resumeFromBytes: 128e6, alreadyThereFiles: 2 })).toBe('transfer 01234567: resuming from 128 MB of 256 MB (2 files already there)');
+    expect(describeEvent({ ...started, direction: 'send', resumeFromBytes: 0, alreadyThereFiles: 0 })).toBe('transfer 01234567 accepted; sending 256 MB');
+    expect(describeEvent({ ...started, direction: 'receive', resumeFromBytes: 0, alreadyThereFiles: 0 })).toBeUndefined();
+    const files = [{ path: 'a', size: 1, sha256: 'x' }, { path: 'b', size: 1, sha256: 'y', alreadyThere: true }];
+    expect(describeEvent({ ...done, direction: 'receive', files, bytesTransferred: 1, savedTo: '/in' })).toBe('transfer 01234567 verified: 2 files (1 already there) in /in');
+  });
+
   const CODE = '01234 56789 01234 56789 01234 56789';
   const peerId = 'fbcedc8d3bd6a24398c27a0eff260e47';
 
@@ -93,12 +109,12 @@ describe('readable output', () => {
       direction: 'receive',
       peerId,
       peerName: 'desk-pc',
-      files: [],
-      totalBytes: 0,
+      files: [{ path: 'b.txt', size: 5, kind: 'file' }],
+      totalBytes: 5,
       awaitingDecision: false,
       trusted: true,
     });
-    expect(fromTrusted).toBe('incoming from desk-pc (fbcedc8d): 0 item(s), 0 B [trusted]');
+    expect(fromTrusted).toBe('incoming from desk-pc (fbcedc8d): 1 item(s), 5 B [trusted]');
   });
 
   it('shows what a peer chose (names, texts, messages, paths) escaped, never raw', () => {
@@ -151,14 +167,14 @@ describe('command line (the built agent, run for real)', () => {
     const help = r.stdout.replace(/\s+/g, ' ');
     expect(help).toMatch(/--accept <policy>/);
     expect(help).toMatch(/trusted = accept only from trusted devices/);
-    expect(help).toMatch(/choices: "all", "none", "trusted", default: "none"/);
+    expect(help).toMatch(/choices: "all", "none", "trusted", "ask", default: "none"/);
     expect(help).toMatch(/--trust <id> also trust this device id for this run only, not saved \(repeatable/);
   });
 
   it('an unknown policy or a --trust that is not a full id is a usage error (exit 2)', async () => {
     const policy = await agent(['run', '--accept', 'everyone', '--state-dir', stateDir]);
     expect(policy.code).toBe(EXIT.usage);
-    expect(policy.stderr).toMatch(/Allowed choices are all, none, trusted/);
+    expect(policy.stderr).toMatch(/Allowed choices are all, none, trusted, ask/);
     const id = await agent(['run', '--trust', 'fbcedc8d', '--state-dir', stateDir]);
     expect(id.code).toBe(EXIT.usage);
     expect(id.stderr).toMatch(/a device id is 32 hex digits/);
@@ -173,10 +189,59 @@ describe('command line (the built agent, run for real)', () => {
   });
 
   it('send without --to or without anything to send is a usage error', async () => {
-    expect((await agent(['send', 'x'])).code).toBe(EXIT.usage);
+    const noTarget = await agent(['send', 'x']);
+    expect(noTarget.code).toBe(EXIT.usage);
+    expect(noTarget.stderr).toMatch(/--to NAME/);
     const nothing = await agent(['send', '--to', 'someone', '--state-dir', stateDir]);
     expect(nothing.code).toBe(EXIT.usage);
     expect(nothing.stderr).toMatch(/nothing to send/);
+  });
+
+  it('every verb\'s --help shows examples and the exit codes', async () => {
+    for (const verb of [[], ['peers'], ['receive'], ['send'], ['run'], ['trust']]) {
+      const r = await agent([...verb, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/\nExamples:\n {2}.*fileshare-agent /);
+      expect(r.stdout).toMatch(/Exit codes:\n {2}0 {2}success/);
+      expect(r.stdout).toMatch(/ {2}7 {2}could not start/);
+    }
+    expect((await agent(['send', '--help'])).stdout).toMatch(/else the code of the first failed --to/);
+  });
+
+  it('send checks its paths before anything else: a missing one exits 2 at once, named, nothing started', async () => {
+    const missing = join(stateDir, 'no-such-report.pdf');
+    const started = Date.now();
+    const r = await agent(['send', '--json', '--to', 'nobody', '--timeout', '30', '--state-dir', stateDir, missing, join(stateDir, 'also-missing')]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(Date.now() - started).toBeLessThan(10000);
+    expect(r.stderr).toContain(`fileshare-agent: cannot send ${missing}: no such file or folder`);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; code?: string; path?: string });
+    expect(events).toEqual([
+      expect.objectContaining({ event: 'error', code: 'ERR_SOURCE_INVALID', path: missing }),
+      expect.objectContaining({ event: 'error', code: 'ERR_SOURCE_INVALID', path: join(stateDir, 'also-missing') }),
+    ]);
+  });
+
+  it('send - needs --as NAME, --as takes no path, and --text - refuses more than one message holds', async () => {
+    expect((await agent(['send', '--to', 'x', '-'], { input: 'data' })).stderr).toMatch(/name that file with --as NAME/);
+    const path = await agent(['send', '--to', 'x', '-', '--as', '../etc/passwd'], { input: 'data' });
+    expect(path.code).toBe(EXIT.usage);
+    expect(path.stderr).toMatch(/--as takes a file name, not a path: "..\/etc\/passwd" contains a path separator/);
+    const long = await agent(['send', '--to', 'x', '--state-dir', stateDir, '--text', '-'], { input: Buffer.alloc(1024 * 1024 + 1, 0x61) });
+    expect(long.code).toBe(EXIT.usage);
+    expect(long.stderr).toMatch(/the text on stdin is longer than that; one text message carries at most 1.05 MB \(1048576 bytes\)/);
+    const empty = await agent(['send', '--to', 'x', '--state-dir', stateDir, '--text', '-'], { input: '' });
+    expect(empty.code).toBe(EXIT.usage);
+    expect(empty.stderr).toMatch(/the text on stdin is empty/);
+  });
+
+  it('receive without a terminal must be told which offers to take (exit 2)', async () => {
+    const r = await agent(['receive', '--once', '--state-dir', stateDir]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/receive is not on a terminal.*--accept trusted.*--accept all/);
+    const ask = await agent(['run', '--accept', 'ask', '--state-dir', stateDir]);
+    expect(ask.code).toBe(EXIT.usage);
+    expect(ask.stderr).toMatch(/--accept ask needs a terminal/);
   });
 
   it('a port in use ends with exit 7 and one clear sentence (JSON error event with --json)', async () => {

@@ -10,12 +10,15 @@ export interface AgentRun {
   stderr: string;
 }
 
-/** Runs the built agent as a user would, and collects its exit code and output. */
-export function agent(args: string[]): Promise<AgentRun> {
+/** Runs the built agent as a user would (stdin: `input`, or empty), and collects its exit code and output. */
+export function agent(args: string[], options: { input?: string | Buffer } = {}): Promise<AgentRun> {
   return new Promise((done) => {
-    execFile(process.execPath, [AGENT, ...args], { timeout: 15000 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [AGENT, ...args], { timeout: 15000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       done({ code, stdout, stderr });
     });
+    // EPIPE when the agent exits without reading all of it (what a refused input does).
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input ?? '');
   });
 }

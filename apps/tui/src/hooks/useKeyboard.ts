@@ -3,6 +3,9 @@ import { type Key, useInput } from 'ink';
 import { useCallback, useRef } from 'react';
 import { describeError } from '../errors.js';
 import { activeCount } from '../state/reducer.js';
+import { answerCancel, askCancel } from './cancel-keys.js';
+import { handleComposeKey, handleTextKey, openChosenEntry } from './content-keys.js';
+import type { ContentHandlers } from './useContent.js';
 import type { Input, UiState } from '../state/types.js';
 import { currentView } from '../state/view.js';
 
@@ -11,10 +14,14 @@ export interface KeyboardDeps {
   dispatch: (input: Input) => void;
   node: FileshareNode;
   quit: () => void;
-  complete: () => void;
+  /** Messages and history (hooks/content-keys.ts); absent, their keys do nothing. */
+  content?: { handlers: ContentHandlers; textPage: number; textMaxTop: number };
 }
 
-/** Every key binding of the app, by view; text typed into the path field is the field's own. */
+/**
+ * Every key binding of the app, by view; the path line's keys (editing, tab, enter) are its own
+ * (hooks/usePathLineInput.ts).
+ */
 export function useKeyboard(deps: KeyboardDeps): void {
   // Read through a ref: keys that arrive in one burst (a paste, tmux send-keys) must each see
   // the state the previous key produced, not the state of the last effect run.
@@ -23,7 +30,7 @@ export function useKeyboard(deps: KeyboardDeps): void {
   useInput(useCallback((input: string, key: Key) => handleKey(latest.current, input, key), []));
 }
 
-export function handleKey({ state, dispatch, node, quit, complete }: KeyboardDeps, input: string, key: Key): void {
+export function handleKey({ state, dispatch, node, quit, content }: KeyboardDeps, input: string, key: Key): void {
   if (key.ctrl && input === 'c') {
     quit();
     return;
@@ -36,8 +43,10 @@ export function handleKey({ state, dispatch, node, quit, complete }: KeyboardDep
   switch (currentView(state)) {
     case 'send':
       if (key.escape) dispatch({ type: 'close-dialog' });
-      else if (key.tab) complete();
-      else if ((key.backspace || key.delete) && state.draft?.input === '') dispatch({ type: 'draft-remove-last' });
+      return;
+
+    case 'compose':
+      if (content) handleComposeKey({ state, dispatch, ...content }, input, key);
       return;
 
     case 'help':
@@ -68,25 +77,23 @@ export function handleKey({ state, dispatch, node, quit, complete }: KeyboardDep
     }
 
     case 'text':
+      if (content && handleTextKey({ state, dispatch, ...content }, input, key)) return;
       if (key.return || key.escape) dispatch({ type: 'dismiss-text' });
       else if (input === 'q') requestQuit();
       return;
 
     case 'main':
+      if (answerCancel(state, dispatch, node, input, key)) return;
       if (key.upArrow || input === 'k') dispatch({ type: 'move-selection', delta: -1 });
       else if (key.downArrow || input === 'j') dispatch({ type: 'move-selection', delta: 1 });
       else if (key.tab) dispatch({ type: 'toggle-focus' });
-      else if (key.return || input === 's') {
+      else if (state.focus === 'history' && (key.return || input === 'o')) {
+        if (content) openChosenEntry({ state, handlers: content.handlers });
+      } else if (key.return || input === 's') {
         if (state.focus === 'peers') dispatch({ type: 'open-send' });
-      } else if (input === 'c' || input === 'x') {
-        const transfer = state.transfers.find((t) => t.id === state.selectedTransferId);
-        if (transfer) {
-          node.cancelTransfer(transfer.id);
-          dispatch({ type: 'notice', notice: { kind: 'info', text: `Cancelling the transfer ${transfer.direction === 'send' ? 'to' : 'from'} ${transfer.peerName}…` } });
-        } else {
-          dispatch({ type: 'notice', notice: { kind: 'info', text: 'No transfer to cancel.' } });
-        }
-      } else if (input === 'v') {
+      } else if (input === 'm' && state.focus === 'peers') dispatch({ type: 'open-compose' });
+      else if (input === 'c' || input === 'x') askCancel(state, dispatch);
+      else if (input === 'v') {
         const peer = state.peers.find((p) => p.id === state.selectedPeerId);
         if (peer && state.focus === 'peers') dispatch({ type: 'open-trust', peerId: peer.id, ...codeOf(node, peer.id) });
       } else if (input === '?') dispatch({ type: 'toggle-help' });

@@ -1,6 +1,9 @@
 import type { NodeEvent, PeerInfo, TransferDirection } from '@fileshare/core';
 import { HISTORY_LIMIT } from '../constants.js';
 import { shortId, summarizeFiles } from '../format.js';
+import { completionDetails, moveHistorySelection, nextFocus, reduceContent, resumeNote, transferStarted } from './content.js';
+import { closeSendDialog, draftFor, redirectedCliSend, reduceDialogs, restoreParked, withoutCancelQuestion } from './dialogs.js';
+import { addToDraft, completeDraft, setDraftInput } from './draft.js';
 import { sanitizeEvent, sanitizePeer } from './sanitize.js';
 import type {
   CliSend,
@@ -36,8 +39,8 @@ export function initialState(self: SelfInfo, peers: readonly PeerInfo[] = [], cl
 
 /** The whole UI as one pure function of node events and key-driven actions. */
 export function reduce(state: UiState, input: Input): UiState {
-  if ('event' in input) return reduceEvent(state, sanitizeEvent(input));
-  const next = reduceAction(state, input);
+  if ('event' in input) return restoreParked(reduceEvent(state, sanitizeEvent(input)));
+  const next = restoreParked(reduceAction(state, input));
   // Any deliberate action other than a first `q` takes back the "press q again" warning.
   if (next.quitArmed && input.type !== 'arm-quit') return { ...next, quitArmed: false };
   return next;
@@ -122,6 +125,17 @@ function reduceEvent(state: UiState, e: NodeEvent): UiState {
       return next;
     }
 
+    case 'transfer-started':
+      return transferStarted(state, e);
+
+    case 'transfer-reconnecting': {
+      if (!state.transfers.some((t) => t.id === e.transferId)) return state;
+      return {
+        ...state,
+        transfers: state.transfers.map((t) => (t.id === e.transferId ? { ...t, phase: 'reconnecting', bytesPerSecond: 0, graceSeconds: e.graceSeconds } : t)),
+      };
+    }
+
     case 'transfer-progress': {
       if (state.history.some((h) => h.id === e.transferId)) return state;
       const existing = state.transfers.find((t) => t.id === e.transferId);
@@ -164,10 +178,15 @@ function reduceEvent(state: UiState, e: NodeEvent): UiState {
       };
       if (e.savedTo !== undefined) entry.savedTo = e.savedTo;
       if (state.history.some((h) => h.id === e.transferId)) return state;
-      const text =
-        e.direction === 'send'
-          ? `${entry.what} arrived at ${entry.peerName} and was verified.`
-          : `Received ${entry.what} from ${entry.peerName}, saved in ${e.savedTo ?? state.self.receiveDir}`;
+      Object.assign(entry, completionDetails(e, live));
+      // A received text is on screen in its own dialog; a notice would only repeat it.
+      if (entry.text && e.direction === 'receive') return finish(state, entry);
+      const note = resumeNote(entry);
+      const text = entry.text
+        ? `Your message arrived at ${entry.peerName}.`
+        : e.direction === 'send'
+          ? `${entry.what} arrived at ${entry.peerName} and was verified${note ? ` (${note})` : ''}.`
+          : `Received ${entry.what} from ${entry.peerName}, saved in ${e.savedTo ?? state.self.receiveDir}${note ? ` (${note})` : ''}`;
       return { ...finish(state, entry), notice: { kind: 'info', text } };
     }
 
@@ -202,6 +221,7 @@ function reduceAction(state: UiState, a: UiAction): UiState {
     }
 
     case 'move-selection': {
+      if (state.focus === 'history' && state.history.length > 0) return moveHistorySelection(state, a.delta);
       if (state.focus === 'transfers' && state.transfers.length > 0) {
         return { ...state, selectedTransferId: step(state.transfers, state.selectedTransferId, a.delta) };
       }
@@ -210,8 +230,7 @@ function reduceAction(state: UiState, a: UiAction): UiState {
     }
 
     case 'toggle-focus':
-      if (state.focus === 'transfers' || state.transfers.length === 0) return { ...state, focus: 'peers' };
-      return { ...state, focus: 'transfers' };
+      return nextFocus(state);
 
     case 'open-send': {
       const peer = state.peers.find((p) => p.id === state.selectedPeerId);
@@ -223,53 +242,40 @@ function reduceAction(state: UiState, a: UiAction): UiState {
       return {
         ...rest,
         screen: 'send',
-        draft: { peerId: peer.id, peerName: peer.name, input: '', paths: [], candidates: [], revision: 0 },
+        draft: draftFor(state, peer),
       };
     }
 
-    case 'draft-input': {
-      if (!state.draft) return state;
-      const { error: _e, ...draft } = state.draft;
-      return { ...state, draft: { ...draft, input: a.value, candidates: [] } };
-    }
+    case 'draft-input':
+      return state.draft ? { ...state, draft: setDraftInput(state.draft, a.value) } : state;
 
-    case 'draft-completed': {
+    case 'draft-completed':
       // The user kept typing while the folder was read: that answer is for an old input.
-      if (!state.draft || state.draft.input !== a.forInput) return state;
-      const { error: _e, ...draft } = state.draft;
-      const replaced = a.value !== draft.input;
-      return {
-        ...state,
-        draft: { ...draft, input: a.value, candidates: a.candidates, revision: replaced ? draft.revision + 1 : draft.revision },
-      };
-    }
+      return state.draft ? { ...state, draft: completeDraft(state.draft, a) } : state;
 
-    case 'draft-add': {
-      if (!state.draft) return state;
-      const { error: _e, ...draft } = state.draft;
-      const paths = draft.paths.includes(a.path) ? draft.paths : [...draft.paths, a.path];
-      return { ...state, draft: { ...draft, paths, input: '', candidates: [], revision: draft.revision + 1 } };
-    }
+    case 'draft-add':
+      return state.draft ? { ...state, draft: addToDraft(state.draft, [a.path]) } : state;
 
-    case 'draft-remove-last': {
-      if (!state.draft || state.draft.paths.length === 0) return state;
-      return { ...state, draft: { ...state.draft, paths: state.draft.paths.slice(0, -1) } };
-    }
+    case 'draft-edit':
+    case 'draft-add-many':
+    case 'cli-send-waited-long':
+    case 'ask-cancel':
+    case 'answer-cancel':
+      return reduceDialogs(state, a);
 
     case 'draft-error':
       if (!state.draft) return state;
       return { ...state, draft: { ...state.draft, error: a.message } };
 
-    case 'close-dialog': {
-      const { draft: _d, ...rest } = state;
-      return { ...rest, screen: 'main' };
-    }
+    case 'close-dialog':
+      return closeSendDialog(state);
 
     case 'send-started': {
-      const { draft: _d, ...rest } = state;
+      const { draft: _d, cliSend: _c, ...rest } = state;
       const name = peerName(state, a.peerId);
       const what = a.paths.length === 1 ? a.paths[0]! : `${a.paths.length} items`;
-      return { ...rest, screen: 'main', notice: { kind: 'info', text: `Offering ${what} to ${name}…`, until: 'send-offered' } };
+      const cliSend = redirectedCliSend(state, a.paths, name);
+      return { ...rest, ...(cliSend ? { cliSend } : {}), screen: 'main', notice: { kind: 'info', text: `Offering ${what} to ${name}…`, until: 'send-offered' } };
     }
 
     case 'send-failed': {
@@ -383,6 +389,9 @@ function reduceAction(state: UiState, a: UiAction): UiState {
       else delete cliSend.message;
       return { ...state, cliSend };
     }
+
+    default:
+      return reduceContent(state, a);
   }
 }
 
@@ -426,16 +435,20 @@ function failedEntry(state: UiState, id: string, direction: TransferDirection, p
   const live = state.transfers.find((t) => t.id === id);
   const offer = state.offers.find((o) => o.transferId === id);
   const files = live?.files ?? offer?.files ?? [];
-  return {
+  // A known transfer without entries is a text message (an empty folder is one entry).
+  const text = (live !== undefined || offer !== undefined) && files.length === 0;
+  const entry: HistoryEntry = {
     id,
     direction,
     peerId,
     peerName: live?.peerName ?? offer?.peerName ?? peerName(state, peerId),
-    what: files.length > 0 ? summarizeFiles(files) : 'transfer',
+    what: files.length > 0 ? summarizeFiles(files) : text ? 'a message' : 'transfer',
     totalBytes: live?.totalBytes ?? offer?.totalBytes ?? 0,
     outcome: outcomeOf(code),
     reason: message,
   };
+  if (text) entry.text = true;
+  return entry;
 }
 
 /** The history entry of an incoming offer that was declined here (by a person or by blocking its sender). */
@@ -454,10 +467,13 @@ function declinedEntry(offer: PendingOffer, reason: string): HistoryEntry {
 
 /** Moves a transfer from live (and from the offer queue) into the history, once. */
 function finish(state: UiState, entry: HistoryEntry): UiState {
+  // A "cancel it?" question about a transfer that just ended has nothing left to ask.
+  if (state.cancelAsked === entry.id) return finish(withoutCancelQuestion(state), entry);
   const offers = state.offers.filter((o) => o.transferId !== entry.id);
   const transfers = state.transfers.filter((t) => t.id !== entry.id);
   const known = state.history.some((h) => h.id === entry.id);
-  const history = known ? state.history : [...state.history, entry].slice(-HISTORY_LIMIT);
+  // The one clock read of the reducer: an entry's time is when the UI learned how it ended.
+  const history = known ? state.history : [...state.history, { ...entry, time: entry.time ?? Date.now() }].slice(-HISTORY_LIMIT);
   return withTransfers({ ...state, offers, history }, transfers);
 }
 
@@ -471,7 +487,7 @@ function withTransfers(state: UiState, transfers: LiveTransfer[]): UiState {
   const next: UiState = { ...state, transfers };
   next.selectedTransferId = keepSelection(state.transfers, transfers, state.selectedTransferId);
   if (next.selectedTransferId === undefined) delete next.selectedTransferId;
-  if (transfers.length === 0) next.focus = 'peers';
+  if (transfers.length === 0 && next.focus === 'transfers') next.focus = 'peers';
   return next;
 }
 

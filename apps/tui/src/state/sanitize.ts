@@ -24,13 +24,17 @@ export function sanitizeEvent(e: NodeEvent): NodeEvent {
     case 'transfer-complete':
       return { ...e, files: e.files.map((f) => ({ ...f, path: line(f.path) })) };
     case 'transfer-failed':
+    case 'transfer-reconnecting':
     case 'warning':
       return { ...e, message: line(e.message) };
     case 'text-received':
-      // A text keeps its line breaks; the dialog wraps it.
-      return { ...e, peerName: line(e.peerName), text: safeForTerminal(e.text, { multiline: true }) };
+      // A text keeps its line breaks (Windows ones too); the dialog wraps it. What is shown is
+      // also what `c` copies and saves: pasting a control sequence back into a shell is how
+      // pastejacking works.
+      return { ...e, peerName: line(e.peerName), text: safeForTerminal(e.text.replace(/\r\n/g, '\n'), { multiline: true }) };
     case 'ready':
     case 'peer-removed':
+    case 'transfer-started':
       return e;
   }
 }

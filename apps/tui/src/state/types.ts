@@ -1,4 +1,6 @@
 import type { CompletedFile, NodeEvent, PeerInfo, PeerStatus, TransferDirection, TransferFile } from '@fileshare/core';
+import type { LineCommand } from '../input/line-editor.js';
+import type { ComposeDraft, ContentAction, UnsentText } from './content-types.js';
 
 export interface SelfInfo {
   deviceId: string;
@@ -31,9 +33,10 @@ export interface PeerView {
 
 /**
  * `offered`: we sent an offer and wait for the receiver to answer. `awaiting-decision`: an
- * incoming offer waits for the user. `running`: bytes are moving.
+ * incoming offer waits for the user. `running`: bytes are moving. `reconnecting`: the peer
+ * connection dropped; the transfer goes on by itself if the peer is back within the grace.
  */
-export type TransferPhase = 'offered' | 'awaiting-decision' | 'running';
+export type TransferPhase = 'offered' | 'awaiting-decision' | 'running' | 'reconnecting';
 
 export interface LiveTransfer {
   id: string;
@@ -47,6 +50,12 @@ export interface LiveTransfer {
   etaSeconds?: number;
   currentFile?: string;
   phase: TransferPhase;
+  /** From `transfer-started`: bytes the receiver already held, not sent again. */
+  resumeFromBytes?: number;
+  /** From `transfer-started`: files the receiver already held verified. */
+  alreadyThereFiles?: number;
+  /** While `reconnecting`: how long the peer has to come back (seconds). */
+  graceSeconds?: number;
 }
 
 export type Outcome = 'verified' | 'failed' | 'cancelled' | 'declined';
@@ -65,6 +74,18 @@ export interface HistoryEntry {
   /** Receiver: folder the files landed in. */
   savedTo?: string;
   files?: CompletedFile[];
+  /** When it ended (ms since the epoch); absent only in hand-made test entries. */
+  time?: number;
+  /** A text message rather than files. */
+  text?: boolean;
+  /** Files it carried (not counting folders). */
+  fileCount?: number;
+  /** Files the receiver already held verified, so they were not sent again. */
+  alreadyThere?: number;
+  /** Bytes not sent again because the receiver held them (resume, files already there). */
+  resumedBytes?: number;
+  /** Folder to open for it on this device: where the files (or the saved text) landed. */
+  folder?: string;
 }
 
 /** An incoming offer waiting for the user's decision. */
@@ -100,30 +121,44 @@ export interface ReceivedText {
   peerId: string;
   peerName: string;
   text: string;
+  /** First line shown (scrolling); 0 when absent. */
+  top?: number;
+  /** Saved to this file with `c`. */
+  savedTo?: string;
 }
 
 /** The "send files" dialog: a path input and the paths picked so far. */
 export interface SendDraft {
   peerId: string;
   peerName: string;
+  /** The path line (see input/line-editor.ts for how it is edited). */
   input: string;
+  cursor: number;
+  /** What ctrl+u/k/w (or removing a chosen path) took last; ctrl+y puts it back. */
+  killed: string;
+  /** The last edit was a kill: the next kill adds to `killed`, as in readline. */
+  killing: boolean;
   paths: string[];
+  /** Backspace on the empty line marked the last chosen path; a second backspace removes it. */
+  removeArmed: boolean;
   /** Names offered by the last tab completion that had several matches. */
   candidates: string[];
   error?: string;
-  /**
-   * Bumped when the input is replaced from outside the text field (completion, add), so the
-   * field is re-created with its cursor at the end.
-   */
-  revision: number;
+  /** A line saying what just happened (a path removed, paths from `--to` filled in). */
+  note?: string;
+  /** Paths pre-filled from a `--to` send that found no peer: sending them ends that wait. */
+  fromCli?: boolean;
 }
 
 /** Progress of `fileshare --to <peer> <paths>`. */
 export interface CliSend {
   to: string;
   paths: string[];
-  status: 'waiting' | 'sending' | 'done' | 'failed';
+  /** `redirected`: the user sent these paths to a peer of their choice instead. */
+  status: 'waiting' | 'sending' | 'done' | 'failed' | 'redirected';
   message?: string;
+  /** Waited CLI_SEND_SUGGEST_AFTER_MS: if no peer matches, the status line suggests names. */
+  waitedLong?: boolean;
 }
 
 export interface Notice {
@@ -133,7 +168,7 @@ export interface Notice {
   until?: 'send-offered';
 }
 
-export type Pane = 'peers' | 'transfers';
+export type Pane = 'peers' | 'transfers' | 'history';
 
 export interface UiState {
   self: SelfInfo;
@@ -142,18 +177,23 @@ export interface UiState {
   focus: Pane;
   transfers: LiveTransfer[];
   selectedTransferId?: string;
+  selectedHistoryId?: string;
   /** Oldest first, at most HISTORY_LIMIT entries. */
   history: HistoryEntry[];
   /** Queue: the first one is on screen. */
   offers: PendingOffer[];
   texts: ReceivedText[];
-  screen: 'main' | 'send' | 'help';
+  screen: 'main' | 'send' | 'help' | 'compose';
+  compose?: ComposeDraft;
+  unsentText?: UnsentText;
   draft?: SendDraft;
   trust?: TrustDialog;
   notice?: Notice;
   cliSend?: CliSend;
   /** `q` was pressed while transfers run; a second `q` quits. */
   quitArmed: boolean;
+  /** `c` was pressed on this transfer: y cancels it, n or esc keeps it. */
+  cancelAsked?: string;
 }
 
 /** Things the UI itself does; node events are the other half of the reducer's input. */
@@ -163,9 +203,11 @@ export type UiAction =
   | { type: 'toggle-focus' }
   | { type: 'open-send' }
   | { type: 'draft-input'; value: string }
-  | { type: 'draft-completed'; forInput: string; value: string; candidates: string[] }
+  | { type: 'draft-completed'; forInput: string; forCursor?: number; value: string; candidates: string[] }
+  | { type: 'draft-edit'; command: LineCommand }
   | { type: 'draft-add'; path: string }
-  | { type: 'draft-remove-last' }
+  /** Checked paths from a paste or a line of several; `input` is what stays on the line. */
+  | { type: 'draft-add-many'; paths: string[]; input?: string; error?: string }
   | { type: 'draft-error'; message: string }
   | { type: 'close-dialog' }
   | { type: 'send-started'; peerId: string; paths: string[] }
@@ -185,6 +227,10 @@ export type UiAction =
   | { type: 'notice'; notice: Notice }
   | { type: 'clear-notice' }
   | { type: 'arm-quit' }
-  | { type: 'cli-send'; status: CliSend['status']; message?: string };
+  | { type: 'cli-send'; status: CliSend['status']; message?: string }
+  | { type: 'cli-send-waited-long' }
+  | { type: 'ask-cancel'; transferId: string }
+  | { type: 'answer-cancel' }
+  | ContentAction;
 
 export type Input = NodeEvent | UiAction;

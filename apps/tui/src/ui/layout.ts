@@ -1,3 +1,5 @@
+import { wordWrap } from '../format.js';
+
 /**
  * How many items of each main-screen list fit in the terminal. Ink redraws the whole screen
  * (and flickers) once a frame is as tall as the terminal, so the frame stays below `rows`.
@@ -46,4 +48,32 @@ export function windowAround<T>(items: readonly T[], selected: number, size: num
   const half = Math.floor(size / 2);
   const start = Math.min(items.length - size, Math.max(0, selected - half));
   return { start, items: items.slice(start, start + size) };
+}
+
+const HINT_SEPARATOR = ' · ';
+
+/**
+ * The key hints (`a accept · d decline · …`) in lines of at most `width`, broken only between
+ * hints, so a narrow terminal gets a second line instead of losing the last keys.
+ */
+export function packHints(hints: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const hint of hints.split(HINT_SEPARATOR)) {
+    const joined = line === '' ? hint : `${line}${HINT_SEPARATOR}${hint}`;
+    if (joined.length <= width) {
+      line = joined;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    if (hint.length <= width) {
+      line = hint;
+    } else {
+      const parts = wordWrap(hint, width);
+      lines.push(...parts.slice(0, -1));
+      line = parts.at(-1) ?? '';
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }

@@ -36,6 +36,8 @@ export class FakeNode implements FileshareNode {
   readonly codes = new Map<string, string>();
   readonly cancelled: string[] = [];
   readonly sends: SendCall[] = [];
+  /** `sendText` calls; settle `result` to end them. */
+  readonly textSends: { peerId: string; text: string; result: Deferred<TransferResult> }[] = [];
   readonly waits: { idOrName: string; result: Deferred<PeerInfo> }[] = [];
   closeCalls = 0;
   private readonly listeners = new Set<(event: NodeEvent) => void>();
@@ -78,8 +80,10 @@ export class FakeNode implements FileshareNode {
     return result.promise;
   }
 
-  sendText(): Promise<TransferResult> {
-    return Promise.reject(new Error('not used'));
+  sendText(peerId: string, text: string): Promise<TransferResult> {
+    const result = deferred<TransferResult>();
+    this.textSends.push({ peerId, text, result });
+    return result.promise;
   }
 
   respondToOffer(transferId: string, decision: 'accept' | 'decline'): void {

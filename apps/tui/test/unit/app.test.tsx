@@ -130,11 +130,15 @@ describe('main screen', () => {
     await r.press('?');
     const frame = await r.waitForFrame('Device id  0a1b2c3d4e5f60718293a4b5c6d7e8f9');
     expect(frame).toContain('fileshare 9.9.9');
-    expect(frame).toContain('c cancels a transfer');
-    expect(frame).toMatch(/v +show the chosen peer's verification code, to compare and trust it/);
-    expect(frame).toMatch(/t +incoming offer: always accept = trust, after comparing the code/);
-    expect(frame).toMatch(/a {2}d {2}b +incoming offer: accept, decline, decline and block/);
+    expect(frame).toMatch(/c +cancel the chosen transfer \(asks: y cancels, n or esc keeps it\)/);
+    expect(frame).toMatch(/v +show the chosen peer's verification code, to compare and trust\s+it/);
     expect(frame.split('\n').length).toBeLessThan(24);
+    // The rest scrolls into view.
+    expect(frame).toMatch(/↓ \d+ more below: ↑↓ scroll/);
+    await r.press(' ', ' ');
+    const rest = await r.waitForFrame(/more above/);
+    expect(rest).toMatch(/ctrl\+w +delete the part of the path before the cursor, up to a \//);
+    expect(rest.split('\n').length).toBeLessThan(24);
     await r.press(KEYS.escape);
     await r.waitForFrame('Peers (0)');
   });
@@ -208,7 +212,7 @@ describe('receiving', () => {
     expect(node.persisted).toEqual([]);
     await r.press('d');
     await r.waitForFrame('Accepting everything from desk-pc (3b7e09aa) until you quit; not saved.');
-    expect(r.frame()).toContain('– declined   ↓ report.pdf and 1 more from desk-pc · 1.50 MB · you declined');
+    expect(r.frame()).toContain('– declined   ↓ report.pdf and 1 more from desk-pc · you declined');
   });
 
   it('t then y (the codes match) saves the trust and accepts; the peer list marks it trusted', async () => {
@@ -272,7 +276,7 @@ describe('receiving', () => {
     await r.press('a');
     const frame = await r.waitForFrame('⊘ blocked');
     expect(frame).toMatch(/desk-pc +⊘ blocked +3b7e09aa/);
-    expect(frame).toContain('– declined   ↓ report.pdf and 1 more from desk-pc · 1.50 MB · you blocked it');
+    expect(frame).toContain('– declined   ↓ report.pdf and 1 more from desk-pc · you blocked it');
     expect(frame).toContain('Blocked desk-pc (3b7e09aa): its offers are declined until you quit.');
   });
 
@@ -387,13 +391,16 @@ describe('sending', () => {
     node.emit({ event: 'transfer-progress', transferId: 'out-1', direction: 'send', peerId: DESK.id, bytes: 0, totalBytes: 1, bytesPerSecond: 0 });
     await r.waitForFrame('0%');
 
-    // c cancels the selected transfer; the node reports the outcome.
+    // c asks first; y cancels the selected transfer; the node reports the outcome.
     await r.press('c');
+    await r.waitForFrame('Cancel sending report-2025.pdf to desk-pc');
+    expect(node.cancelled).toEqual([]);
+    await r.press('y');
     expect(node.cancelled).toEqual(['out-1']);
     node.emit({ event: 'transfer-failed', transferId: 'out-1', direction: 'send', peerId: DESK.id, code: 'ERR_TRANSFER_CANCELLED', message: 'You cancelled.' });
     node.sends[0]!.result.reject(Object.assign(new Error('You cancelled.'), { code: 'ERR_TRANSFER_CANCELLED' }));
     frame = await r.waitForFrame('⊘ cancelled');
-    expect(frame).toContain('↑ report-2025.pdf to desk-pc · 1 B · You cancelled.');
+    expect(frame).toContain('↑ report-2025.pdf to desk-pc · You cancelled. · 1 B');
     expect(frame).not.toContain('Could not send');
   });
 

@@ -197,7 +197,7 @@ describe('HistoryList', () => {
     );
     expect(frame.split('\n')).toEqual([
       'History (3, newest 2 shown)',
-      '  ✗ failed     ↑ big.iso to lab · 5.00 GB · The connection was lost.',
+      '  ✗ failed     ↑ big.iso to lab · The connection was lost. · 5.00 GB',
       '  ✓ verified   ↓ a.jpg from desk · 1.00 KB · in /recv',
     ]);
   });
@@ -208,9 +208,9 @@ describe('TextDialog', () => {
     const text = Array.from({ length: 12 }, (_, i) => `line ${i}`).join('\n');
     const frame = show(<TextDialog message={{ transferId: 'x', peerId: 'ab'.repeat(16), peerName: 'desk', text }} queued={0} columns={80} maxLines={5} />);
     expect(frame).toContain('Message from desk (abababab)');
-    expect(frame).toContain('line 4');
-    expect(frame).not.toContain('line 5');
-    expect(frame).toContain('… 7 more lines');
+    expect(frame).toContain('line 3');
+    expect(frame).not.toContain('line 4');
+    expect(frame).toContain('lines 1-4 of 12 · 8 more below');
   });
 });
 

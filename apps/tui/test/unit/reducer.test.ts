@@ -252,13 +252,15 @@ describe('send dialog draft', () => {
     expect(stale.draft!.input).toBe('Docx');
     s = reduce(s, { type: 'draft-completed', forInput: 'Doc', value: 'Documents/', candidates: [] });
     expect(s.draft!.input).toBe('Documents/');
-    expect(s.draft!.revision).toBe(1);
+    expect(s.draft!.cursor).toBe('Documents/'.length);
   });
 
-  it('adds paths once, clears the input and removes the last one on request', () => {
+  it('adds paths once, clears the input and removes the last one on a second backspace', () => {
     let s = run(...open, { type: 'draft-input', value: 'a' }, { type: 'draft-add', path: '/x/a' }, { type: 'draft-add', path: '/x/a' }, { type: 'draft-add', path: '/x/b' });
     expect(s.draft).toMatchObject({ paths: ['/x/a', '/x/b'], input: '' });
-    s = reduce(s, { type: 'draft-remove-last' });
+    s = reduce(s, { type: 'draft-edit', command: { kind: 'backspace' } });
+    expect(s.draft).toMatchObject({ paths: ['/x/a', '/x/b'], removeArmed: true });
+    s = reduce(s, { type: 'draft-edit', command: { kind: 'backspace' } });
     expect(s.draft!.paths).toEqual(['/x/a']);
     s = reduce(s, { type: 'send-started', peerId: A, paths: ['/x/a'] });
     expect(s.screen).toBe('main');

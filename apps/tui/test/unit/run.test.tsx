@@ -124,7 +124,35 @@ describe('run', () => {
     const h = harness(() => Promise.reject(error));
     expect(await run(['--port', '5000'], h.io)).toBe(1);
     expect(h.stderr.frames.join('')).toBe('fileshare: Port 5000 is already in use; choose another with --port.\n');
-    expect(h.stdout.frames).toEqual([]);
+    // Only the first frame was drawn; the main screen never appears.
+    expect(screen(h)).toContain('fileshare  starting…');
+    expect(screen(h)).not.toContain('Peers');
+  });
+
+  it('draws its first frame before the node has started, then the main screen', async () => {
+    let started!: (node: FileshareNode) => void;
+    const h = harness(() => new Promise((resolve) => (started = resolve)));
+    open = run([], h.io);
+    await waitFor(() => (screen(h).includes('fileshare  starting…') ? true : undefined), 3000, () => screen(h));
+    expect(screen(h)).not.toContain('Peers');
+    started(h.node);
+    await waitFor(() => (screen(h).includes('Peers (0)') ? true : undefined), 3000, () => screen(h));
+    h.stdin.write('q');
+    expect(await open).toBe(0);
+    open = undefined;
+  });
+
+  it('a signal while the node starts ends the program once the node is up, and closes it', async () => {
+    let started!: (node: FileshareNode) => void;
+    const h = harness(() => new Promise((resolve) => (started = resolve)));
+    open = run([], h.io);
+    await waitFor(() => (screen(h).includes('fileshare  starting…') ? true : undefined), 3000, () => screen(h));
+    h.signals.emit('SIGINT');
+    started(h.node);
+    expect(await open).toBe(130);
+    open = undefined;
+    expect(h.node.closeCalls).toBe(1);
+    expect(screen(h)).not.toContain('Peers');
   });
 
   it('checks --to paths before starting anything', async () => {
@@ -144,7 +172,7 @@ describe('run', () => {
   it('prints help without starting a node', async () => {
     const h = harness();
     expect(await run(['--help'], h.io)).toBe(0);
-    expect(h.stdout.frames.join('')).toContain('Usage: fileshare [options] [paths...]');
+    expect(h.stdout.frames.join('')).toContain('Usage: fileshare [options] [command] [paths...]');
     expect(h.inits).toEqual([]);
   });
 
