@@ -142,6 +142,10 @@ export class SuspendedReceives {
     this.events.reconnecting({ transferId, direction: 'receive', peerId: failed.peerId, graceMs: this.graceMs, message: failed.message });
   }
 
+  has(transferId: string): boolean {
+    return this.byId.has(transferId);
+  }
+
   /** The offer key of `transferId` when it is suspended and was `peerId`'s; it stops waiting. */
   take(peerId: string, transferId: string): string | undefined {
     const s = this.byId.get(transferId);

@@ -191,7 +191,7 @@ class TransferServiceImpl implements TransferService {
     }
   }
 
-  private onChannel(peerId: string, ch: DataChannelLike): void {
+  private onChannel(peerId: string, ch: DataChannelLike, afterSettle = false): void {
     const label = parseTransferLabel(ch.label);
     if (!label) return; // another feature's channel
     if (this.closed) {
@@ -199,6 +199,13 @@ class TransferServiceImpl implements TransferService {
       return;
     }
     if (label.kind === 'ctl') {
+      const earlier = this.incoming.get(label.transferId);
+      if (!afterSettle && earlier?.peerId === peerId && earlier.isEnded && !this.suspended.has(label.transferId)) {
+        // The sender is back before this side finished ending the interrupted attempt (closing
+        // its files, then suspending it): decide once that is done.
+        void earlier.settled.then(() => this.onChannel(peerId, ch, true));
+        return;
+      }
       const continues = this.suspended.take(peerId, label.transferId);
       // The interrupted attempt has ended; its entry only waits for channels that are gone.
       if (continues !== undefined && this.incoming.get(label.transferId)?.isEnded) this.incoming.delete(label.transferId);
