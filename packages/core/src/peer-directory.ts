@@ -40,6 +40,8 @@ interface Entry {
   hint?: { address: string; port: number; name: string };
   /** mDNS said it left while its connection was live: removed once that connection ends. */
   lost?: 'goodbye' | 'expired';
+  /** Where the live authenticated connection's signaling came from: an mDNS record that agrees is confirmed. */
+  provenAddress?: string;
 }
 
 interface HelloPeer {
@@ -119,6 +121,12 @@ export class PeerDirectory {
   }
 
   /** Proved its key on a connection this session (cheap: called for every cached mDNS instance). */
+  /** mDNS currently announces it (and it is not reached by address only). */
+  isAnnounced(peerId: string): boolean {
+    const entry = this.table.get(peerId);
+    return entry !== undefined && entry.announced && !entry.manual;
+  }
+
   isVerified(peerId: string): boolean {
     return this.table.get(peerId)?.verified ?? false;
   }
@@ -169,8 +177,9 @@ export class PeerDirectory {
     delete entry.lost;
     entry.hint = hint;
     // While connected, the record is only a hint: the name and address shown are the ones the
-    // authenticated connection was made with.
-    if (!entry.live) this.showLatest(entry);
+    // authenticated connection was made with, unless the record agrees with where that
+    // connection comes from (the peer moved, and its new connection came before its record).
+    if (!entry.live || (!entry.manual && entry.provenAddress === hint.address)) this.showLatest(entry);
     return true;
   }
 
@@ -290,7 +299,13 @@ export class PeerDirectory {
       this.deps.emit({ event: 'peer-discovered', peerId, name: entry.name, address: entry.address, port: entry.port, manual: entry.manual });
     }
     const first = !entry.verified;
+    // The proven connection comes from where the latest mDNS record says the peer is (it moved
+    // and announced its new address while the old connection was still live): now that record
+    // is confirmed, show it.
+    if (!entry.manual && fallback !== undefined && entry.hint?.address === fallback.address) this.showLatest(entry);
     Object.assign(entry, { verified: true, publicKey, verificationCode, live: true, state: 'connected' });
+    if (fallback !== undefined) entry.provenAddress = fallback.address;
+    else delete entry.provenAddress;
     this.deps.emit({ event: 'peer-state', peerId, state: 'connected' });
     return { info: this.info(entry), first };
   }

@@ -77,6 +77,31 @@ describe('peer directory: the authenticated connection is the authority', () => 
     expect(events.at(-1)).toEqual({ event: 'peer-updated', peerId: id(1), name: 'evil', address: '10.6.6.6', port: 6666 });
   });
 
+  it('a peer that moved is shown at its new address once a proven connection comes from there', () => {
+    const { directory, events } = setup();
+    directory.discovered(mdns(1, '10.0.0.2', 4000));
+    directory.connected(id(1), KEY, CODE, { address: '10.0.0.2', port: 0 });
+    // It restarts elsewhere: the new record arrives while the old connection still looks live.
+    directory.discovered(mdns(1, '10.0.0.9', 4100));
+    expect(directory.get(id(1))).toMatchObject({ address: '10.0.0.2', port: 4000 });
+    events.length = 0;
+    // The replacing connection proves the key and comes from the announced address.
+    directory.connected(id(1), KEY, CODE, { address: '10.0.0.9', port: 0 });
+    expect(events).toEqual([
+      { event: 'peer-updated', peerId: id(1), name: 'peer-1', address: '10.0.0.9', port: 4100 },
+      { event: 'peer-state', peerId: id(1), state: 'connected' },
+    ]);
+    // The other order: the new connection first, its record after.
+    directory.connected(id(1), KEY, CODE, { address: '10.0.0.5', port: 0 });
+    events.length = 0;
+    directory.discovered(mdns(1, '10.0.0.5', 4200));
+    expect(events).toEqual([{ event: 'peer-updated', peerId: id(1), name: 'peer-1', address: '10.0.0.5', port: 4200 }]);
+    // A record the proven connection does not confirm stays a hint.
+    directory.discovered(mdns(1, '10.6.6.6', 6666, 'evil'));
+    directory.connected(id(1), KEY, CODE, { address: '10.0.0.5', port: 0 });
+    expect(directory.get(id(1))).toMatchObject({ address: '10.0.0.5', port: 4200, name: 'peer-1' });
+  });
+
   it('addressOf gives the address a connection goes to (listed, else the hello\'s), for the SCTP mtu choice', () => {
     const { directory } = setup();
     expect(directory.addressOf(id(1))).toBeUndefined();
