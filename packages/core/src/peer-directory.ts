@@ -121,12 +121,6 @@ export class PeerDirectory {
   }
 
   /** Proved its key on a connection this session (cheap: called for every cached mDNS instance). */
-  /** mDNS currently announces it (and it is not reached by address only). */
-  isAnnounced(peerId: string): boolean {
-    const entry = this.table.get(peerId);
-    return entry !== undefined && entry.announced && !entry.manual;
-  }
-
   isVerified(peerId: string): boolean {
     return this.table.get(peerId)?.verified ?? false;
   }

@@ -163,11 +163,6 @@ export class PeerLinks {
     peers.on('connected', (event) => this.onConnected(event));
     peers.on('disconnected', ({ peerId }) => {
       this.deps.directory.disconnected(peerId);
-      // An established connection dropped while mDNS still announces the peer (it may have
-      // restarted elsewhere and announced that while this connection still looked alive): one
-      // new round at once, after the manager has finished with this one. A round that fails
-      // is not retried until the peer is seen again.
-      if (this.deps.directory.isAnnounced(peerId)) queueMicrotask(() => this.seen(peerId));
       this.deps.transfers()?.detachPeer(peerId);
     });
     peers.on('signal-ignored', (event) => this.onSignalIgnored(event));
