@@ -126,17 +126,7 @@ function copyNotice(r: CopyResult): UiState['notice'] {
 export function transferStarted(state: UiState, e: TransferStarted): UiState {
   if (state.history.some((h) => h.id === e.transferId)) return state;
   const existing = state.transfers.find((t) => t.id === e.transferId);
-  const base: LiveTransfer = existing ?? {
-    id: e.transferId,
-    direction: e.direction,
-    peerId: e.peerId,
-    peerName: nameOf(state, e.peerId),
-    files: [],
-    totalBytes: e.totalBytes,
-    bytes: 0,
-    bytesPerSecond: 0,
-    phase: 'running',
-  };
+  const base = existing ?? runningTransfer(state, e);
   const updated: LiveTransfer = { ...base, totalBytes: e.totalBytes, bytes: Math.max(base.bytes, e.resumeFromBytes), phase: 'running' };
   if (e.resumeFromBytes > 0) updated.resumeFromBytes = e.resumeFromBytes;
   if (e.alreadyThereFiles > 0) updated.alreadyThereFiles = e.alreadyThereFiles;
@@ -234,6 +224,22 @@ export function nothingToOpen(h: HistoryEntry): string {
   return 'This entry does not say where its files went.';
 }
 
-function nameOf(state: UiState, peerId: string): string {
+/** The name a peer is shown by: its listed name, else its short id. */
+export function nameOf(state: UiState, peerId: string): string {
   return state.peers.find((p) => p.id === peerId)?.name ?? shortId(peerId);
+}
+
+/** A running transfer first heard of from one of its events (its offer went by unseen, e.g. a continuation). */
+export function runningTransfer(state: UiState, e: { transferId: string; direction: LiveTransfer['direction']; peerId: string; totalBytes: number }): LiveTransfer {
+  return {
+    id: e.transferId,
+    direction: e.direction,
+    peerId: e.peerId,
+    peerName: nameOf(state, e.peerId),
+    files: [],
+    totalBytes: e.totalBytes,
+    bytes: 0,
+    bytesPerSecond: 0,
+    phase: 'running',
+  };
 }

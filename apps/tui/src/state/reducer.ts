@@ -1,7 +1,7 @@
 import type { NodeEvent, PeerInfo, TransferDirection } from '@fileshare/core';
 import { HISTORY_LIMIT } from '../constants.js';
 import { shortId, summarizeFiles } from '../format.js';
-import { completionDetails, moveHistorySelection, nextFocus, reduceContent, resumeNote, transferStarted } from './content.js';
+import { completionDetails, moveHistorySelection, nameOf, nextFocus, reduceContent, resumeNote, runningTransfer, transferStarted } from './content.js';
 import { closeSendDialog, draftFor, redirectedCliSend, reduceDialogs, restoreParked, withoutCancelQuestion } from './dialogs.js';
 import { addToDraft, completeDraft, setDraftInput } from './draft.js';
 import { sanitizeEvent, sanitizePeer } from './sanitize.js';
@@ -99,7 +99,7 @@ function reduceEvent(state: UiState, e: NodeEvent): UiState {
       const incomingDecision = e.direction === 'receive' && e.awaitingDecision;
       // An offer carries the sender's name; for our own sends that is us, so name the receiver
       // from the peer list instead.
-      const name = e.direction === 'send' ? peerName(state, e.peerId) : e.peerName;
+      const name = e.direction === 'send' ? nameOf(state, e.peerId) : e.peerName;
       const transfer: LiveTransfer = {
         id: e.transferId,
         direction: e.direction,
@@ -139,17 +139,7 @@ function reduceEvent(state: UiState, e: NodeEvent): UiState {
     case 'transfer-progress': {
       if (state.history.some((h) => h.id === e.transferId)) return state;
       const existing = state.transfers.find((t) => t.id === e.transferId);
-      const base: LiveTransfer = existing ?? {
-        id: e.transferId,
-        direction: e.direction,
-        peerId: e.peerId,
-        peerName: peerName(state, e.peerId),
-        files: [],
-        totalBytes: e.totalBytes,
-        bytes: 0,
-        bytesPerSecond: 0,
-        phase: 'running',
-      };
+      const base = existing ?? runningTransfer(state, e);
       const updated: LiveTransfer = {
         ...base,
         bytes: e.bytes,
@@ -170,7 +160,7 @@ function reduceEvent(state: UiState, e: NodeEvent): UiState {
         id: e.transferId,
         direction: e.direction,
         peerId: e.peerId,
-        peerName: live?.peerName ?? peerName(state, e.peerId),
+        peerName: live?.peerName ?? nameOf(state, e.peerId),
         what: summarizeFiles(live && live.files.length > 0 ? live.files : e.files.map((f) => ({ path: f.path, kind: 'file' as const }))),
         totalBytes: live?.totalBytes ?? e.files.reduce((sum, f) => sum + f.size, 0),
         outcome: 'verified',
@@ -272,7 +262,7 @@ function reduceAction(state: UiState, a: UiAction): UiState {
 
     case 'send-started': {
       const { draft: _d, cliSend: _c, ...rest } = state;
-      const name = peerName(state, a.peerId);
+      const name = nameOf(state, a.peerId);
       const what = a.paths.length === 1 ? a.paths[0]! : `${a.paths.length} items`;
       const cliSend = redirectedCliSend(state, a.paths, name);
       return { ...rest, ...(cliSend ? { cliSend } : {}), screen: 'main', notice: { kind: 'info', text: `Offering ${what} to ${name}…`, until: 'send-offered' } };
@@ -284,7 +274,7 @@ function reduceAction(state: UiState, a: UiAction): UiState {
         const live = state.transfers.find((t) => t.id === a.transferId);
         if (live) return finish(state, failedEntry(state, live.id, live.direction, live.peerId, 'ERR_SEND_FAILED', a.message));
       }
-      return { ...state, notice: { kind: 'error', text: `Could not send to ${peerName(state, a.peerId)}: ${a.message}` } };
+      return { ...state, notice: { kind: 'error', text: `Could not send to ${nameOf(state, a.peerId)}: ${a.message}` } };
     }
 
     case 'offer-decided': {
@@ -324,7 +314,7 @@ function reduceAction(state: UiState, a: UiAction): UiState {
     }
 
     case 'trust-changed': {
-      const name = peerName(state, a.peerId);
+      const name = nameOf(state, a.peerId);
       const peers = state.peers.map((p) => (p.id === a.peerId ? { ...p, trusted: a.trusted } : p));
       const next: UiState = {
         ...withPeers(state, peers),
@@ -340,7 +330,7 @@ function reduceAction(state: UiState, a: UiAction): UiState {
     }
 
     case 'trust-failed':
-      return { ...state, notice: { kind: 'error', text: `Could not change the trust of ${peerName(state, a.peerId)}: ${a.message}` } };
+      return { ...state, notice: { kind: 'error', text: `Could not change the trust of ${nameOf(state, a.peerId)}: ${a.message}` } };
 
     case 'trust-sync': {
       const byId = new Map(a.peers.map((p) => [p.id, p]));
@@ -421,9 +411,6 @@ function stateWord(p: PeerView): string {
   return 'not connected yet';
 }
 
-function peerName(state: UiState, peerId: string): string {
-  return state.peers.find((p) => p.id === peerId)?.name ?? shortId(peerId);
-}
 
 function outcomeOf(code: string): Outcome {
   if (/DECLIN|REJECT/i.test(code)) return 'declined';
@@ -441,7 +428,7 @@ function failedEntry(state: UiState, id: string, direction: TransferDirection, p
     id,
     direction,
     peerId,
-    peerName: live?.peerName ?? offer?.peerName ?? peerName(state, peerId),
+    peerName: live?.peerName ?? offer?.peerName ?? nameOf(state, peerId),
     what: files.length > 0 ? summarizeFiles(files) : text ? 'a message' : 'transfer',
     totalBytes: live?.totalBytes ?? offer?.totalBytes ?? 0,
     outcome: outcomeOf(code),

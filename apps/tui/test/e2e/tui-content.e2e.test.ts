@@ -1,14 +1,13 @@
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createLan, describeLan, waitForOutput, type Lan } from '@fileshare/lan';
+import { TmuxPane } from '../support/tmux.js';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const TUI = join(ROOT, 'apps/tui/dist/main.js');
 const AGENT = join(ROOT, 'apps/agent/dist/main.js');
@@ -31,33 +30,14 @@ describeLan('fileshare TUI: messages, history and resume on a two-host LAN', () 
   let dirs: Record<'tuiRecv' | 'tuiState' | 'agentRecv' | 'agentState' | 'senderState' | 'outbox', string>;
   let tuiId = '';
   // One tmux server per run, so parallel runs and a user's own tmux are never touched.
-  const socket = `fs-tui-content-e2e-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const pane = new TmuxPane('fs-tui-content-e2e', SESSION);
+  const { tmux, keys, type, waitForScreen } = pane;
   const children: ChildProcess[] = [];
   let agent: ChildProcess;
-  let socketPath: string | undefined;
   let runs = 0;
 
-  const tmux = async (...args: string[]) => (await run('tmux', ['-L', socket, ...args], { maxBuffer: 16 * MiB })).stdout;
-  const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
-  const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
-  const type = (text: string) => tmux('send-keys', '-t', SESSION, '-l', text);
   const hosts = () => lan.hosts as [Lan['hosts'][number], Lan['hosts'][number]];
 
-  /** Polls the pane until `match` is on it; fails with the last screen. */
-  async function waitForScreen(match: RegExp | ((s: string) => boolean), timeoutMs = 30000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    for (;;) {
-      last = await screen().catch(async (error: unknown) => {
-        // The session ends with the TUI: say what it printed on its way out.
-        const stderr = await readFile(join(work, `tui-stderr-${runs}.txt`), 'utf8').catch(() => '');
-        throw new Error(`${String(error)}\nTUI stderr: ${stderr}\nexit: ${await readFile(join(work, `tui-exit-${runs}.txt`), 'utf8').catch(() => '?')}`);
-      });
-      if (typeof match === 'function' ? match(last) : match.test(last)) return last;
-      if (Date.now() > deadline) throw new Error(`screen never matched ${String(match)}; last screen:\n${last}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   /** Starts the TUI (again) on the first host with the same folders; no desktop, as over ssh. */
   async function startTui(): Promise<string> {
@@ -65,7 +45,7 @@ describeLan('fileshare TUI: messages, history and resume on a two-host LAN', () 
     const exitFile = join(work, `tui-exit-${runs}.txt`);
     await hosts()[0].exec('tmux', [
       '-L',
-      socket,
+      pane.socket,
       'new-session',
       '-d',
       '-s',
@@ -76,7 +56,7 @@ describeLan('fileshare TUI: messages, history and resume on a two-host LAN', () 
       '32',
       `env -u DISPLAY -u WAYLAND_DISPLAY ${process.execPath} ${TUI} --name e2e-tui --dir ${dirs.tuiRecv} --state-dir ${dirs.tuiState} 2>${join(work, `tui-stderr-${runs}.txt`)}; echo $? >${exitFile}`,
     ]);
-    socketPath = (await tmux('display-message', '-p', '#{socket_path}')).trim();
+    await pane.noteSocketPath();
     // Lets the TUI's OSC 52 reach tmux's paste buffers, as a user enables copying from programs.
     await tmux('set-option', '-s', 'set-clipboard', 'on');
     return exitFile;
@@ -121,9 +101,7 @@ describeLan('fileshare TUI: messages, history and resume on a two-host LAN', () 
   });
 
   afterAll(async () => {
-    await run('tmux', ['-L', socket, 'kill-server']).catch(() => undefined);
-    // The server ran in the namespace's mount namespace and may leave its socket file behind.
-    if (socketPath) await rm(socketPath, { force: true });
+    await pane.close();
     for (const child of children) child.kill('SIGKILL');
     await lan?.close();
     if (work) await rm(work, { recursive: true, force: true });

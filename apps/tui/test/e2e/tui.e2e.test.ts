@@ -1,14 +1,13 @@
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createLan, describeLan, waitForOutput, type Lan } from '@fileshare/lan';
+import { TmuxPane } from '../support/tmux.js';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const TUI = join(ROOT, 'apps/tui/dist/main.js');
 const AGENT = join(ROOT, 'apps/agent/dist/main.js');
@@ -20,37 +19,20 @@ describeLan('fileshare TUI on a two-host LAN', () => {
   let lan: Lan;
   let work: string;
   // One tmux server per run, so parallel runs and a user's own tmux are never touched.
-  const socket = `fs-tui-e2e-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const pane = new TmuxPane('fs-tui-e2e', SESSION);
+  const { tmux, keys, type, waitForScreen } = pane;
   const children: ChildProcess[] = [];
 
-  const tmux = async (...args: string[]) => (await run('tmux', ['-L', socket, ...args])).stdout;
-  const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
-  const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
-  const type = (text: string) => tmux('send-keys', '-t', SESSION, '-l', text);
 
-  /** Polls the pane until `match` is on it; fails with the last screen. */
-  async function waitForScreen(match: RegExp | ((s: string) => boolean), timeoutMs = 30000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    for (;;) {
-      last = await screen();
-      if (typeof match === 'function' ? match(last) : match.test(last)) return last;
-      if (Date.now() > deadline) throw new Error(`screen never matched ${String(match)}; last screen:\n${last}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   beforeAll(async () => {
     lan = await createLan({ hosts: 2 });
     work = await mkdtemp(join(tmpdir(), 'tui-e2e-'));
   });
 
-  let socketPath: string | undefined;
 
   afterAll(async () => {
-    await run('tmux', ['-L', socket, 'kill-server']).catch(() => undefined);
-    // The server ran in the namespace's mount namespace and may leave its socket file behind.
-    if (socketPath) await rm(socketPath, { force: true });
+    await pane.close();
     for (const child of children) child.kill('SIGKILL');
     await lan?.close();
     if (work) await rm(work, { recursive: true, force: true });
@@ -77,7 +59,7 @@ describeLan('fileshare TUI on a two-host LAN', () => {
 
     await tuiHost.exec('tmux', [
       '-L',
-      socket,
+      pane.socket,
       'new-session',
       '-d',
       '-s',
@@ -89,7 +71,7 @@ describeLan('fileshare TUI on a two-host LAN', () => {
       // The shell records the exit status (128+n after a signal), which tmux 3.3 does not report.
       `${process.execPath} ${TUI} --name e2e-tui --dir ${dirs['tui-recv']} --state-dir ${dirs['tui-state']} 2>${join(work, 'tui-stderr.txt')}; echo $? >${join(work, 'tui-exit.txt')}`,
     ]);
-    socketPath = (await tmux('display-message', '-p', '#{socket_path}')).trim();
+    await pane.noteSocketPath();
 
     // 1. The agent shows up as connected, by itself.
     await waitForScreen(/› ● connected +e2e-agent/);
