@@ -19,6 +19,12 @@ export class Initiator {
   private readonly rounds = new Set<PeerEntry>();
   /** When a peer that was seen gets its round. */
   private readonly pacer: OfferPacer;
+  /**
+   * Peers seen again while their round ran (e.g. restarted with a new address, announced while
+   * the round's offers went to the old one): if that round fails, they get one more at once
+   * instead of waiting for their next announcement.
+   */
+  private readonly seenDuringRound = new Map<string, RoundPriority>();
 
   constructor(private readonly context: ManagerContext) {
     this.pacer = new OfferPacer(
@@ -40,6 +46,11 @@ export class Initiator {
 
   /** A peer we offer to was seen: it gets a round, now or in its turn, unless one runs or it is connected. */
   seen(peerId: string, priority: RoundPriority): void {
+    const entry = this.context.entries.get(peerId);
+    if (entry && this.rounds.has(entry)) {
+      this.seenDuringRound.set(peerId, priority);
+      return;
+    }
     if (!this.needsRound(peerId)) return;
     this.pacer.request(peerId, priority);
   }
@@ -76,18 +87,28 @@ export class Initiator {
 
   /** The entry's state changed: a round holds its slot while `initiated`, and frees it as soon as it connects or gives up. */
   stateChanged(entry: PeerEntry, state: PeerState): void {
-    if (state === 'initiated') this.rounds.add(entry);
-    else if (this.rounds.delete(entry)) this.pacer.roundEnded(entry.peerId);
+    if (state === 'initiated') {
+      this.rounds.add(entry);
+      return;
+    }
+    if (!this.rounds.delete(entry)) return;
+    this.pacer.roundEnded(entry.peerId);
+    const again = this.seenDuringRound.get(entry.peerId);
+    this.seenDuringRound.delete(entry.peerId);
+    // After the manager has finished reporting this state: the new round starts from `not-connected`.
+    if (state === 'not-connected' && again !== undefined) queueMicrotask(() => !this.context.isClosed() && this.seen(entry.peerId, again));
   }
 
   /** The peer left: it no longer waits for a round, and its round (if any) is over. */
   forget(peerId: string, entry: PeerEntry | undefined): void {
+    this.seenDuringRound.delete(peerId);
     this.pacer.forget(peerId);
     if (entry && this.rounds.delete(entry)) this.pacer.roundEnded(peerId);
   }
 
   close(): void {
     this.rounds.clear();
+    this.seenDuringRound.clear();
     this.pacer.close();
   }
 

@@ -218,6 +218,27 @@ describe('initiator (our id is lower)', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it('a peer seen again while its round ran gets one new round at once when that round fails, not another after it', async () => {
+    const r = rig();
+    const offerTimes: number[] = [];
+    const start = Date.now();
+    r.manager.on('offer-sent', () => offerTimes.push(Date.now() - start));
+    r.manager.peerSeen(HIGHER);
+    await jest.advanceTimersByTimeAsync(30_000);
+    // It announces itself again (say, restarted elsewhere) while the round still waits.
+    r.manager.peerSeen(HIGHER);
+    r.manager.peerSeen(HIGHER);
+    await jest.advanceTimersByTimeAsync(17_000); // t = 47 s: the round fails
+    await flush();
+    expect(offerTimes).toEqual([0, 11_000, 23_000, 37_000, 47_000]);
+    expect(r.manager.state(HIGHER)).toBe('initiated');
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(offerTimes).toHaveLength(8);
+    expect(r.manager.state(HIGHER)).toBe('not-connected');
+    await flush();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('the exact moment of the last timeout is 47 s', async () => {
     const r = rig();
     r.manager.peerSeen(HIGHER);
