@@ -43,20 +43,7 @@ describeLan('fileshare TUI: messages, history and resume on a two-host LAN', () 
   async function startTui(): Promise<string> {
     runs++;
     const exitFile = join(work, `tui-exit-${runs}.txt`);
-    await hosts()[0].exec('tmux', [
-      '-L',
-      pane.socket,
-      'new-session',
-      '-d',
-      '-s',
-      SESSION,
-      '-x',
-      '100',
-      '-y',
-      '32',
-      `env -u DISPLAY -u WAYLAND_DISPLAY ${process.execPath} ${TUI} --name e2e-tui --dir ${dirs.tuiRecv} --state-dir ${dirs.tuiState} 2>${join(work, `tui-stderr-${runs}.txt`)}; echo $? >${exitFile}`,
-    ]);
-    await pane.noteSocketPath();
+    await pane.start(hosts()[0], `env -u DISPLAY -u WAYLAND_DISPLAY ${process.execPath} ${TUI} --name e2e-tui --dir ${dirs.tuiRecv} --state-dir ${dirs.tuiState} 2>${join(work, `tui-stderr-${runs}.txt`)}; echo $? >${exitFile}`, { columns: 100, rows: 32 });
     // Lets the TUI's OSC 52 reach tmux's paste buffers, as a user enables copying from programs.
     await tmux('set-option', '-s', 'set-clipboard', 'on');
     return exitFile;

@@ -51,20 +51,7 @@ describeLan('fileshare TUI input and layout at 60x24, on a two-host LAN', () => 
     children.push(agent);
     await waitForOutput(agent, /"event":"ready"/, { timeoutMs: 20000 });
 
-    await tuiHost.exec('tmux', [
-      '-L',
-      pane.socket,
-      'new-session',
-      '-d',
-      '-s',
-      SESSION,
-      '-x',
-      String(COLUMNS),
-      '-y',
-      String(ROWS),
-      `${process.execPath} ${TUI} --name e2e-tui --dir ${dirs.tuiRecv} --state-dir ${dirs.tuiState} 2>${join(work, 'tui-stderr.txt')}`,
-    ]);
-    await pane.noteSocketPath();
+    await pane.start(tuiHost, `${process.execPath} ${TUI} --name e2e-tui --dir ${dirs.tuiRecv} --state-dir ${dirs.tuiState} 2>${join(work, 'tui-stderr.txt')}`, { columns: COLUMNS, rows: ROWS });
     await waitForScreen(/› ● connected +desk/);
   });
 

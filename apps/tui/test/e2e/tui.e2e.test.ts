@@ -57,21 +57,8 @@ describeLan('fileshare TUI on a two-host LAN', () => {
     children.push(agent);
     await waitForOutput(agent, /"event":"ready"/, { timeoutMs: 20000 });
 
-    await tuiHost.exec('tmux', [
-      '-L',
-      pane.socket,
-      'new-session',
-      '-d',
-      '-s',
-      SESSION,
-      '-x',
-      '100',
-      '-y',
-      '30',
-      // The shell records the exit status (128+n after a signal), which tmux 3.3 does not report.
-      `${process.execPath} ${TUI} --name e2e-tui --dir ${dirs['tui-recv']} --state-dir ${dirs['tui-state']} 2>${join(work, 'tui-stderr.txt')}; echo $? >${join(work, 'tui-exit.txt')}`,
-    ]);
-    await pane.noteSocketPath();
+    // The shell records the exit status (128+n after a signal), which tmux 3.3 does not report.
+    await pane.start(tuiHost, `${process.execPath} ${TUI} --name e2e-tui --dir ${dirs['tui-recv']} --state-dir ${dirs['tui-state']} 2>${join(work, 'tui-stderr.txt')}; echo $? >${join(work, 'tui-exit.txt')}`, { columns: 100, rows: 30 });
 
     // 1. The agent shows up as connected, by itself.
     await waitForScreen(/› ● connected +e2e-agent/);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import type { LanHost } from '@fileshare/lan';
 
 const run = promisify(execFile);
 
@@ -43,8 +44,13 @@ export class TmuxPane {
     }
   };
 
-  /** Remembers where the server's socket is (once it runs), so {@link close} can remove it. */
-  async noteSocketPath(): Promise<void> {
+  /**
+   * Starts the session inside `host`'s namespace, running the shell command `command` in a
+   * terminal of `columns` x `rows`, and remembers where the server's socket is (so
+   * {@link close} can remove it).
+   */
+  async start(host: LanHost, command: string, size: { columns: number; rows: number }): Promise<void> {
+    await host.exec('tmux', ['-L', this.socket, 'new-session', '-d', '-s', this.session, '-x', String(size.columns), '-y', String(size.rows), command]);
     this.socketPath = (await this.tmux('display-message', '-p', '#{socket_path}')).trim();
   }
 
